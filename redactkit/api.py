@@ -1,0 +1,278 @@
+"""The release job as a Python call: one request folder in, a verified package out.
+
+request -> ingest -> detect -> plan -> apply -> verify -> package. The CLI and the tests call
+`release`; batch code calls `release_many`. Output is written to a staging folder inside OUT and
+moved into place only when complete, so an interrupted run leaves no half-written release/.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from functools import lru_cache
+from typing import Callable
+
+from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
+
+from .apply import RedactionBox, boxes_for, redact_page, sanitise, save
+from .detect import Detector, quick_detect
+from .errors import ExitCode, OutputExists, RedactkitError
+from .ingest import Unreadable, discover, unsupported_reason
+from .ingest.pdf import open_pdf, read_pages
+from .package import cover_sheet, keyed_hash, log_entry, log_key, manifest, sha256_file, write_json
+from .plan import Recipe, admit, roster
+from .request import Request, load_request
+from .types import Record, RecordOutcome, Redaction
+from .verify import VerificationFailed, norm, verify_pdf
+
+Progress = Callable[[str, int, int], None]   # (record relpath, done, total)
+
+
+@dataclass
+class ReleaseResult:
+    request_dir: Path
+    out_dir: Path
+    request_id: str = ""
+    exit_code: ExitCode = ExitCode.ok
+    message: str = ""
+    outcomes: list[RecordOutcome] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict:
+        released = [o for o in self.outcomes if o.status == "released"]
+        return {"request": str(self.request_dir), "request_id": self.request_id, "out": str(self.out_dir),
+                "exit_code": int(self.exit_code), "status": self.exit_code.name, "message": self.message,
+                "records": len(self.outcomes), "released": len(released),
+                "withheld": len(self.outcomes) - len(released),
+                "needs_attention": sum(o.needs_attention for o in self.outcomes),
+                "pages": sum(o.pages for o in released),
+                "redactions": sum(sum(o.redaction_counts.values()) for o in released)}
+
+
+def _dedupe(reds: list[Redaction]) -> list[Redaction]:
+    """Redactions to count: those not inside another redaction's span."""
+    spans = sorted(((r.finding.start, r.finding.end) for r in reds if r.decision == "redact"),
+                   key=lambda s: (s[0], -s[1]))
+    counted, reach = [], -1
+    for r in sorted((r for r in reds if r.decision == "redact"), key=lambda r: (r.finding.start, -r.finding.end)):
+        if r.finding.end <= reach:
+            continue
+        counted.append(r)
+        reach = max(reach, r.finding.end)
+    return counted
+
+
+class _Job:
+    """One request's release, with its shared detector, recipe and key."""
+
+    def __init__(self, request: Request, recipe: Recipe, request_dir: Path, staging: Path):
+        self.request, self.recipe, self.request_dir = request, recipe, request_dir
+        self.detector = Detector(roster(request))
+        self.release_dir = staging / "release"
+        self.internal_dir = staging / "internal"
+        self.key = log_key()
+        self.log: list[dict] = []
+        self.redacted_values: set[str] = set()
+        self.blank_images = recipe.category == "medical_research"
+
+    def decide(self, text: str, page: int = 0) -> list[Redaction]:
+        return [self.recipe.decide(f) for f in self.detector.detect(text, page)]
+
+    def redetect(self, text: str, page: int) -> list[Redaction]:
+        codes = "|".join(re.escape(c) for c in self.recipe.reasons)
+        masked = re.sub(rf"\b(?:{codes})\b", lambda m: " " * len(m.group(0)), text)
+        return [d for d in map(self.recipe.decide, quick_detect(self.detector, masked, page))
+                if d.decision == "redact"]
+
+    def record(self, rec: Record, index: int) -> RecordOutcome:
+        reason = unsupported_reason(rec)
+        if reason:
+            return RecordOutcome(rec, "withheld", reason, needs_attention=True)
+        try:
+            doc = open_pdf(rec)
+        except Unreadable as exc:
+            return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
+        out_name = f"{self.request.request_id}-{index:03d}.pdf"
+        dest = self.release_dir / out_name
+        try:
+            pages = read_pages(doc)
+            by_page: dict[int, list[Redaction]] = {}
+            all_boxes: list[RedactionBox] = []
+            for pt in pages:
+                reds = self.decide(pt.text, pt.number)
+                by_page[pt.number] = reds
+                boxes = boxes_for(pt, reds)
+                all_boxes.extend(boxes)
+                redact_page(doc[pt.number], boxes, blank_images=self.blank_images)
+            sanitise(doc)
+            save(doc, dest)
+        except Unreadable as exc:
+            return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
+        except Exception as exc:  # a MuPDF failure on a hostile file: withhold, never pass through
+            dest.unlink(missing_ok=True)
+            return RecordOutcome(rec, "withheld", f"could not be redacted safely ({type(exc).__name__})",
+                                 needs_attention=True)
+        finally:
+            doc.close()
+        try:
+            verify_pdf(dest, {p.number: p.text for p in pages}, by_page, all_boxes, redetect=self.redetect)
+        except VerificationFailed as exc:
+            dest.unlink(missing_ok=True)
+            return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
+        counts: dict[str, int] = {}
+        for reds in by_page.values():
+            for r in _dedupe(reds):
+                counts[r.reason] = counts.get(r.reason, 0) + 1
+            for r in reds:
+                if r.decision == "redact":
+                    self.redacted_values.add(r.finding.text)
+        boxes_of: dict[int, list] = {}
+        for b in all_boxes:
+            for r in b.covers:
+                boxes_of.setdefault(id(r), []).append(b.rect)
+        for reds in by_page.values():
+            for r in reds:
+                for box in boxes_of.get(id(r), [None]):
+                    self.log.append(log_entry(self.key, rec.relpath, r, box))
+        return RecordOutcome(rec, "released", output_name=out_name, output_sha256=sha256_file(dest),
+                             pages=len(pages), redaction_counts=counts)
+
+    def safe_text(self, text: str) -> str:
+        """A label for the manifest (a source path, the case id) with its identifiers replaced by
+        their reason code: a file name can name a person too."""
+        probe = re.sub(r"[_+]", " ", text)  # same length: offsets still map
+        reds = [r for r in self.decide(probe) if r.decision == "redact"]
+        if not reds:
+            return text
+        self.redacted_values.update(r.finding.text for r in reds)
+        results = [RecognizerResult(r.reason, r.finding.start, r.finding.end, 1.0) for r in reds]
+        operators = {r.reason: OperatorConfig("replace", {"new_value": f"[{r.reason}]"}) for r in reds}
+        return _anonymizer().anonymize(text=text, analyzer_results=results, operators=operators).text
+
+
+@lru_cache(maxsize=1)
+def _anonymizer():
+    from presidio_anonymizer import AnonymizerEngine
+    return AnonymizerEngine()
+
+
+def _check_out(out_dir: Path, force: bool) -> None:
+    if (out_dir / "release").exists() and not force:
+        raise OutputExists(f"{out_dir / 'release'} already exists; choose another --out or pass --force to replace it")
+
+
+def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: Progress | None = None) -> ReleaseResult:
+    """Release one request folder into OUT/release and OUT/internal. Never raises for bad input:
+    the result carries the exit code and the one-line message."""
+    result = ReleaseResult(request_dir, out_dir)
+    staging = None
+    try:
+        request = load_request(request_dir)
+        result.request_id = request.request_id
+        recipe = admit(request)
+        _check_out(out_dir, force)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = out_dir / f".redactkit-staging-{uuid.uuid4().hex[:8]}"
+        job = _Job(request, recipe, request_dir, staging)
+        job.release_dir.mkdir(parents=True)
+        job.internal_dir.mkdir(parents=True)
+        records = discover(request_dir)
+        for i, rec in enumerate(records, 1):
+            if progress:
+                progress(rec.relpath, i - 1, len(records))
+            result.outcomes.append(job.record(rec, i))
+        if progress:
+            progress("", len(records), len(records))
+        names = {o.record.relpath: job.safe_text(o.record.relpath) for o in result.outcomes}
+        case_id = job.safe_text(request.case.id) if request.case.id else None
+        m = manifest(request, recipe, result.outcomes, names, case_id)
+        write_json(m, job.release_dir / "manifest.json")
+        cover_sheet(m, job.release_dir / "manifest.pdf")
+        _verify_manifest(job, request)
+        with (job.internal_dir / "redaction_log.jsonl").open("w", encoding="utf-8") as fh:
+            import json
+            for entry in job.log:
+                fh.write(json.dumps(entry) + "\n")
+        write_json({"request_id": request.request_id, "recipe": recipe.name, "recipe_sha256": recipe.sha256,
+                    "records": {o.record.relpath: o.record.sha256 for o in result.outcomes},
+                    "requester_hmac": keyed_hash(job.key, request.requester.name)},
+                   job.internal_dir / "sources.json")
+        _commit(staging, out_dir, force)
+        staging = None
+        attention = sum(o.needs_attention for o in result.outcomes)
+        if attention:
+            result.exit_code = ExitCode.needs_attention
+            result.message = f"{attention} record(s) withheld and need attention; see release/manifest.json"
+        else:
+            result.message = "released"
+    except RedactkitError as exc:
+        result.exit_code, result.message = exc.exit_code, exc.message
+    except KeyboardInterrupt:
+        result.exit_code, result.message = ExitCode.ctrl_c, "interrupted; nothing was released"
+        raise
+    except Exception as exc:  # a bug: report it in one line, release nothing
+        result.exit_code = ExitCode.internal_error
+        result.message = f"internal error ({type(exc).__name__}); nothing was released. Please report it."
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    return result
+
+
+def _verify_manifest(job: _Job, request: Request) -> None:
+    """The manifest and cover sheet must carry no redacted value either."""
+    import pymupdf
+    own = norm(request.requester.name)
+    values = [norm(v) for v in job.redacted_values if len(v.strip()) > 2 and norm(v) != own]
+    doc = pymupdf.open(job.release_dir / "manifest.pdf")
+    texts = [norm((job.release_dir / "manifest.json").read_text(encoding="utf-8")),
+             norm(" ".join(p.get_text() for p in doc))]
+    doc.close()
+    for text in texts:
+        for v in values:
+            if re.search(r"(?<![0-9a-z])" + re.escape(v) + r"(?![0-9a-z])", text):
+                raise RedactkitError("internal error: the manifest would carry a redacted value; nothing was released")
+
+
+def _commit(staging: Path, out_dir: Path, force: bool) -> None:
+    """Move the finished package into place; release/ appears last, as the commit point."""
+    for name in ("internal", "release"):
+        target = out_dir / name
+        if target.exists():
+            if not force:
+                raise OutputExists(f"{target} already exists; pass --force to replace it")
+            trash = out_dir / f".redactkit-old-{name}-{uuid.uuid4().hex[:8]}"
+            target.rename(trash)
+            shutil.rmtree(trash, ignore_errors=True)
+        (staging / name).rename(target)
+    staging.rmdir()
+
+
+def find_requests(paths: list[Path]) -> list[Path]:
+    """Request folders among `paths`: each path is a request folder, or a folder of them."""
+    found = []
+    for p in paths:
+        if (p / "request.yaml").exists() or not p.is_dir():
+            found.append(p)
+            continue
+        subs = sorted(d for d in p.iterdir() if d.is_dir() and (d / "request.yaml").exists())
+        found.extend(subs or [p])
+    return found
+
+
+def release_many(requests: list[Path], out_dir: Path, *, force: bool = False,
+                 progress: Progress | None = None, on_result: Callable[[ReleaseResult], None] | None = None
+                 ) -> list[ReleaseResult]:
+    """Release each request; one request's failure does not stop the others. With one request the
+    package goes to OUT/release; with several, to OUT/<request folder name>/release."""
+    results = []
+    single = len(requests) == 1
+    for req in requests:
+        target = out_dir if single else out_dir / req.name
+        res = release(req, target, force=force, progress=progress)
+        results.append(res)
+        if on_result:
+            on_result(res)
+    return results

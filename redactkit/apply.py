@@ -1,0 +1,120 @@
+"""Stage 5: apply. True redaction with PyMuPDF: the characters go, not just covered.
+
+One box per visual line, built from the boxes of exactly the characters a redaction covers,
+shrunk vertically so that it cannot reach the lines above and below. Then everything a PDF can
+carry besides page content is removed: metadata, XMP, annotations, embedded files, JavaScript,
+links, outlines, thumbnails. Saved with garbage collection so no earlier content stream survives.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pymupdf
+
+from .types import Box, PageText, Redaction
+
+V_SHRINK = 0.22   # fraction of the line height removed at top and bottom of each box
+H_INSET = 0.05    # fraction of the first/last character's width left uncovered at each end
+
+
+@dataclass
+class RedactionBox:
+    page: int
+    rect: Box
+    reason: str
+    redaction: Redaction                    # the redaction whose reason labels the box
+    covers: tuple[Redaction, ...] = ()      # every redaction merged into it
+
+
+def boxes_for(page: PageText, redactions: list[Redaction]) -> list[RedactionBox]:
+    """Per visual line, one rectangle over the characters redacted there; overlapping or touching
+    redactions on a line merge into one box, labelled with the reason of the widest of them."""
+    spans: dict[int, list[tuple[float, float, float, float, Redaction]]] = {}
+    for red in redactions:
+        if red.decision != "redact":
+            continue
+        by_line: dict[int, list[Box]] = {}
+        for i in range(red.finding.start, red.finding.end):
+            b = page.boxes[i]
+            if b is None or page.text[i].isspace():
+                continue
+            by_line.setdefault(page.lines[i], []).append(b)
+        for line, chars in by_line.items():
+            x0 = min(c[0] for c in chars); x1 = max(c[2] for c in chars)
+            y0 = min(c[1] for c in chars); y1 = max(c[3] for c in chars)
+            w0 = chars[0][2] - chars[0][0]; w1 = chars[-1][2] - chars[-1][0]
+            spans.setdefault(line, []).append((x0 + H_INSET * w0, y0, x1 - H_INSET * w1, y1, red))
+    out: list[RedactionBox] = []
+    for line, items in spans.items():
+        items.sort(key=lambda t: t[0])
+        groups: list[list] = []
+        for it in items:
+            if groups and it[0] <= max(g[2] for g in groups[-1]) + 0.5:
+                groups[-1].append(it)
+            else:
+                groups.append([it])
+        for g in groups:
+            x0 = min(t[0] for t in g); x1 = max(t[2] for t in g)
+            y0 = min(t[1] for t in g); y1 = max(t[3] for t in g)
+            h = y1 - y0
+            main = max(g, key=lambda t: t[2] - t[0])[4]
+            out.append(RedactionBox(page.number, (x0, y0 + V_SHRINK * h, x1, y1 - V_SHRINK * h), main.reason, main,
+                                    tuple(t[4] for t in g)))
+    return out
+
+
+def _label_size(rect: pymupdf.Rect, code: str) -> float:
+    size = min(rect.height * 0.8, 7.0)
+    while size > 3 and pymupdf.get_text_length(code, "helv", size) > rect.width - 1:
+        size -= 0.5
+    return size
+
+
+def redact_page(page: pymupdf.Page, boxes: list[RedactionBox], blank_images: bool = False) -> None:
+    for box in boxes:
+        rect = pymupdf.Rect(box.rect)
+        if rect.is_empty:
+            continue
+        size = _label_size(rect, box.reason)
+        label = box.reason if size > 3 else None
+        page.add_redact_annot(rect, text=label, fontname="helv", fontsize=size, align=pymupdf.TEXT_ALIGN_CENTER,
+                              fill=(0, 0, 0), text_color=(1, 1, 1), cross_out=False)
+    if blank_images:
+        for info in page.get_image_info():
+            rect = pymupdf.Rect(info["bbox"]) & page.rect
+            if not rect.is_empty:
+                page.add_redact_annot(rect, fill=(0, 0, 0), cross_out=False)
+    page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_PIXELS, graphics=pymupdf.PDF_REDACT_LINE_ART_NONE,
+                          text=pymupdf.PDF_REDACT_TEXT_REMOVE)
+
+
+def sanitise(doc: pymupdf.Document) -> None:
+    """Remove everything but page content."""
+    doc.scrub(attached_files=True, clean_pages=True, embedded_files=True, hidden_text=False, javascript=True,
+              metadata=True, redactions=True, redact_images=0, remove_links=True, reset_fields=True,
+              reset_responses=True, thumbnails=True, xml_metadata=True)
+    for page in doc:
+        for annot in list(page.annots() or []):
+            page.delete_annot(annot)
+        for widget in list(page.widgets() or []):
+            page.delete_widget(widget)
+        for link in page.get_links():
+            page.delete_link(link)
+    doc.set_toc([])
+    doc.set_metadata({})
+    doc.del_xml_metadata()
+    catalog = doc.pdf_catalog()
+    for key in ("Names", "OpenAction", "AA", "Outlines", "PageLabels", "AcroForm", "StructTreeRoot",
+                "MarkInfo", "OCProperties", "Metadata", "Dests", "PieceInfo", "Threads", "SpiderInfo",
+                "URI", "Collection", "Perms", "Legal"):
+        if doc.xref_get_key(catalog, key)[0] != "null":
+            doc.xref_set_key(catalog, key, "null")
+    for page in doc:
+        for key in ("AA", "Annots", "Thumb", "PieceInfo", "B", "Metadata", "StructParents", "Trans"):
+            if doc.xref_get_key(page.xref, key)[0] != "null":
+                doc.xref_set_key(page.xref, key, "null")
+
+
+def save(doc: pymupdf.Document, dest: Path) -> None:
+    doc.save(dest, garbage=4, deflate=True, clean=True, no_new_id=True)

@@ -1,0 +1,136 @@
+"""Stage 3: detect identifiers in page text and attribute them to parties.
+
+Detection returns plain findings (entity, span, score, detector, party); deciding what to do
+with them is the plan's job.
+"""
+from __future__ import annotations
+
+import re
+
+from ..types import Finding, PageText, Party
+from .engine import analyzer
+from .recognizers import US_STATES
+from .roster import ROSTER_ENTITY, RosterRecognizer
+
+_TITLE_WORDS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "atty", "det", "officer", "sgt",
+                "judge", "nurse", "coach", "and", "or", "the", "of", "to", "with", "for"}
+# Words of case-record headings and forms that the small NER model sometimes calls a person.
+# A span made only of these (and titles) is not a name; a name beside them is still found.
+_NOT_NAME_WORDS = {
+    "report", "reports", "intake", "careline", "summary", "notes", "narrative", "plan", "hospital", "department",
+    "court", "school", "case", "discharge", "visit", "home", "letter", "services", "service", "center", "clinic",
+    "agency", "office", "children", "families", "family", "dcf", "safety", "assessment", "investigation",
+    "placement", "foster", "medical", "record", "records", "worker", "social", "patient", "attending", "admitted",
+    "dob", "mrn", "phone", "address", "reporter", "child", "parent", "guardian", "confidential", "date", "re",
+    "dear", "sincerely", "page", "subject", "from", "to", "cc", "medicaid", "husky", "id", "follow-up", "review"}
+
+
+class Detector:
+    """Finds identifiers for one request: the shared engine plus this request's roster."""
+
+    def __init__(self, parties: list[Party], with_ner: bool = True):
+        self.parties = parties
+        self.engine = analyzer(with_ner=with_ner)
+        self.roster = RosterRecognizer(parties)
+
+    def detect(self, text: str, page: int = 0) -> list[Finding]:
+        if not text.strip():
+            return []
+        results = self.engine.analyze(text=text, language="en", ad_hoc_recognizers=[self.roster])
+        findings: list[Finding] = []
+        roster_spans: list[tuple[int, int]] = []
+        others = []
+        for r in results:
+            if r.entity_type == ROSTER_ENTITY:
+                idx = (r.recognition_metadata or {}).get("parties", [])
+                names = "|".join(self.parties[i].name for i in idx)
+                roles = "|".join(self._role(self.parties[i]) for i in idx)
+                findings.append(Finding(page, r.start, r.end, text[r.start:r.end], "PERSON", r.score,
+                                        "RosterRecognizer", names, roles))
+                roster_spans.append((r.start, r.end))
+            else:
+                others.append(r)
+        for r in others:
+            name = (r.recognition_metadata or {}).get("recognizer_name", "?")
+            if r.entity_type == "PERSON":
+                for s, e in _person_parts(text, r.start, r.end, roster_spans):
+                    findings.append(Finding(page, s, e, text[s:e], "PERSON", r.score, name, None, "unknown"))
+                continue
+            entity = r.entity_type
+            value = text[r.start:r.end]
+            if entity == "LOCATION" and value.strip(" .") in US_STATES:
+                entity = "US_STATE"
+            elif entity == "DATE_TIME" and re.fullmatch(r"(?:in\s+)?\d{4}s?", value.strip()):
+                entity = "YEAR"
+            findings.append(Finding(page, r.start, r.end, value, entity, r.score, name))
+        findings.sort(key=lambda f: (f.start, -f.end))
+        return findings
+
+    @staticmethod
+    def _role(party: Party) -> str:
+        return "self" if party.is_requester else party.role
+
+
+def _person_parts(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Parts of a person span not covered by roster spans, split at block breaks, trimmed to
+    name-like words."""
+    covered = [text[i] == "\n" for i in range(start, end)]
+    for s, e in spans:
+        for i in range(max(s, start), min(e, end)):
+            covered[i - start] = True
+    parts, i = [], start
+    while i < end:
+        if covered[i - start]:
+            i += 1
+            continue
+        j = i
+        while j < end and not covered[j - start]:
+            j += 1
+        parts.append((i, j))
+        i = j
+    out = []
+    for s, e in parts:
+        words = list(re.finditer(r"[A-Za-z][A-Za-z'’.-]*", text[s:e]))
+        keep = [w for w in words if w.group(0)[0].isupper() and w.group(0).lower().strip(".") not in _TITLE_WORDS
+                and len(w.group(0).strip(".'’")) >= 2 and not w.group(0).lower().startswith(("'s", "’s"))]
+        if keep and all(w.group(0).lower().strip(".:") in _NOT_NAME_WORDS for w in keep):
+            continue
+        if keep:
+            out.append((s + keep[0].start(), s + keep[-1].end()))
+    return out
+
+
+def quick_detect(detector: "Detector", text: str, page: int = 0, min_score: float = 0.5) -> list[Finding]:
+    """Roster and pattern recognizers only (no NER, no context): the verifier's second look."""
+    recs = _quick_recognizers()
+    results = detector.roster.analyze(text, None)
+    for rec in recs:
+        results.extend(r for r in rec.analyze(text, rec.supported_entities, None) if r.score >= min_score)
+    findings: list[Finding] = []
+    roster_spans = []
+    for r in results:
+        if r.entity_type == ROSTER_ENTITY:
+            idx = r.recognition_metadata["parties"]
+            findings.append(Finding(page, r.start, r.end, text[r.start:r.end], "PERSON", 1.0, "RosterRecognizer",
+                                    "|".join(detector.parties[i].name for i in idx),
+                                    "|".join(Detector._role(detector.parties[i]) for i in idx)))
+            roster_spans.append((r.start, r.end))
+    for r in results:
+        if r.entity_type == ROSTER_ENTITY:
+            continue
+        if r.entity_type == "PERSON":
+            for s, e in _person_parts(text, r.start, r.end, roster_spans):
+                findings.append(Finding(page, s, e, text[s:e], "PERSON", r.score, "quick", None, "unknown"))
+        else:
+            findings.append(Finding(page, r.start, r.end, text[r.start:r.end], r.entity_type, r.score, "quick"))
+    return findings
+
+
+_QUICK: list = []
+
+
+def _quick_recognizers():
+    if not _QUICK:
+        from .recognizers import project_recognizers
+        _QUICK.extend(project_recognizers())
+    return _QUICK

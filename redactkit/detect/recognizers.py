@@ -1,0 +1,206 @@
+"""The project's own recognizers: what Presidio's defaults miss in case records.
+
+Each is a small Presidio recognizer: patterns, context words, entity. Which run is decided in
+engine.py. Scores: >= 0.5 stands alone; lower needs a context word near it (the context
+enhancer lifts it to at least MIN_SCORE_WITH_CONTEXT).
+"""
+from __future__ import annotations
+
+import re
+
+from faker.providers.address.en_US import Provider as _Address
+from faker.providers.person.en_US import Provider as _Person
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+
+US_STATE_ABBR = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE "
+                 "NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI "
+                 "AA AE AP").split()
+US_STATES = frozenset(_Address.states) | {"United States", "USA", "U.S.", "America"}
+
+_STREET_SUFFIXES = sorted(set(_Address.street_suffixes) | {
+    "St", "Ave", "Rd", "Dr", "Ln", "Blvd", "Ct", "Pl", "Ter", "Cir", "Hwy", "Pkwy", "Sq", "Trl",
+    "Way", "Tpke", "Turnpike", "Row", "Walk", "Xing", "Hts", "Ext"}, key=len, reverse=True)
+_SUFFIX = "(?:" + "|".join(re.escape(s) for s in _STREET_SUFFIXES) + r")\.?"
+_WORD = r"[A-Z][A-Za-z'’.-]*"
+_S = r"[^\S\n]+"   # whitespace within a block (a line break inside a paragraph is a space by then)
+_UNIT = r"(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Rm|Room|Bldg|#)\.?\s*#?\s*[A-Za-z0-9-]{1,6})"
+_STATE = "(?:" + "|".join(US_STATE_ABBR) + "|" + "|".join(re.escape(s) for s in sorted(_Address.states)) + ")"
+_ZIP = r"\d{5}(?:-\d{4})?"
+_DIR = r"(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?[^\S\n]+)?"
+
+FIRST_NAMES = frozenset(_Person.first_names)
+LAST_NAMES = frozenset(_Person.last_names)
+
+
+def _rec(entity: str, name: str, patterns: list[tuple[str, str, float]], context: list[str] | None = None,
+         flags: int = 0) -> PatternRecognizer:
+    rec = PatternRecognizer(supported_entity=entity, name=name, context=context or [],
+                            patterns=[Pattern(n, rx, s) for n, rx, s in patterns])
+    rec.global_regex_flags = flags or re.MULTILINE
+    return rec
+
+
+def address_recognizer() -> PatternRecognizer:
+    return _rec("ADDRESS", "StreetAddressRecognizer", [
+        ("street", rf"(?<![\w/.,-])\d{{1,6}}[A-Za-z]?{_S}{_DIR}(?:{_WORD}{_S}){{0,4}}{_SUFFIX}(?!\w){_UNIT}?", 0.7),
+        ("numbered street", rf"(?<![\w/.,-])\d{{1,6}}{_S}{_DIR}\d{{1,3}}(?:st|nd|rd|th){_S}{_SUFFIX}(?!\w){_UNIT}?", 0.7),
+        ("po box", r"\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box)\s+\d{1,6}\b", 0.7),
+        ("city state zip", rf"\b(?:{_WORD}{_S}){{0,3}}{_WORD},?{_S}{_STATE}\.?{_S}{_ZIP}\b", 0.7),
+        ("military", r"\b(?:(?:USNS|USS|USCGC|USNV)\s+[A-Z][a-z]+|(?:PSC|Unit|CMR)\s+\d{3,5},?\s+Box\s+\d{3,5})\b", 0.6),
+        ("military city", rf"\b(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+{_ZIP}\b", 0.7),
+        ("unit", rf"(?<![\w])(?:Apt|Apartment|Suite|Ste|Unit)\.?\s*#?\s*\d{{1,5}}[A-Z]?\b", 0.4),
+    ], context=["address", "lives", "resides", "residence", "home", "street", "apartment", "moved"])
+
+
+def zip_recognizer() -> PatternRecognizer:
+    return _rec("ZIP", "ZipRecognizer", [("zip", rf"\b{_ZIP}\b", 0.05)],
+                context=["zip", "zipcode", "postal", "code"])
+
+
+def phone_recognizer() -> PatternRecognizer:
+    sep = r"[\s.\-]?"
+    return _rec("PHONE_NUMBER", "UsPhoneRecognizer", [
+        ("formatted", rf"(?<![\w+])(?:(?:\+?1|001)[\s.\-]?)?(?:\(\d{{3}}\)\s?|\d{{3}}{sep})\d{{3}}[\s.\-]\d{{4}}"
+                      r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?\b", 0.7),
+        ("intl", r"(?<![\w])\+\d{1,3}[\s.\-]\(?\d{1,4}\)?(?:[\s.\-]\d{2,4}){2,4}\b", 0.5),
+        ("bare ten digits", r"\b\d{10}\b", 0.2),
+        ("seven digits", r"\b\d{3}-\d{4}\b", 0.2),
+    ], context=["phone", "telephone", "tel", "cell", "mobile", "fax", "call", "called", "contact",
+                "number", "reached", "text", "voicemail", "hotline"])
+
+
+def ssn_recognizer() -> PatternRecognizer:
+    return _rec("US_SSN", "LooseSsnRecognizer", [
+        ("dashed", r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])", 0.6),
+        ("spaced", r"\b\d{3}\s\d{2}\s\d{4}\b", 0.3),
+        ("bare", r"\b\d{9}\b", 0.1),
+    ], context=["ssn", "social", "security", "ss#", "ss"])
+
+
+def email_recognizer() -> PatternRecognizer:
+    # Presidio's EmailRecognizer validates the domain; this one does not, so odd domains still go.
+    return _rec("EMAIL_ADDRESS", "LooseEmailRecognizer", [
+        ("email", r"\b[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b", 0.7),
+    ])
+
+
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+          r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)")
+
+
+def date_recognizer() -> PatternRecognizer:
+    return _rec("DATE_TIME", "CaseDateRecognizer", [
+        ("month d, yyyy", rf"\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", 0.7),
+        ("d month yyyy", rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?\s+\d{{4}}\b", 0.7),
+        ("month d", rf"\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b", 0.5),
+        ("month yyyy", rf"\b{_MONTH}\.?,?\s+\d{{4}}\b", 0.5),
+        ("m/d/y", r"\b(?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-](?:\d{4}|\d{2})\b", 0.7),
+        ("iso", r"\b\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\b", 0.7),
+        ("m/d", r"(?<![\d/])(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])(?![\d/])", 0.4),
+    ], context=["dob", "born", "birth", "date", "admitted", "discharged", "died", "on"])
+
+
+def age_recognizer() -> PatternRecognizer:
+    return _rec("AGE_OVER_89", "AgeOver89Recognizer", [
+        ("n-year-old", r"\b(?:9\d|1[0-2]\d)[\s-](?:years?|yrs?|y/?o)(?:[\s-]old)?\b", 0.7),
+        ("age n", r"\b(?:age|aged)\s+(?:9\d|1[0-2]\d)\b", 0.7),
+    ])
+
+
+def case_number_recognizer() -> PatternRecognizer:
+    return _rec("CASE_NUMBER", "DcfCaseNumberRecognizer", [
+        ("dcf case", r"\bDCF[-\s#]?\d{2,4}-\d{3,8}\b", 0.8),
+        ("docket", r"\b[A-Z]\d{2}[A-Z]?-[A-Z]{2}\d{2}-\d{4,9}(?:-[A-Z])?\b", 0.6),
+    ])
+
+
+# Labelled identifiers: a label, then the value. The value's span alone is reported.
+_VALUE = r"(?P<value>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,}[A-Z0-9])"
+_LABELS: list[tuple[str, str]] = [
+    ("MEDICAL_RECORD_NUMBER", r"MRN|MR\s?#|medical\s+record\s*(?:number|no\.?|#)?|patient\s+(?:id|number|no\.?|#)|chart\s*(?:number|no\.?|#)"),
+    ("HEALTH_PLAN_ID", r"medicaid(?:\s+(?:id|number|no\.?|#))?|husky(?:\s+(?:a|b|c|d))?(?:\s+(?:member\s+)?(?:id|number|no\.?|#))?|member\s+(?:id|number|no\.?|#)|subscriber\s+(?:id|number|no\.?|#)|policy\s+(?:number|no\.?|#)|health\s+plan\s+(?:id|number|no\.?|#)|insurance\s+(?:id|number|no\.?|#)|group\s+(?:number|no\.?|#)|beneficiary\s+(?:id|number|no\.?|#)"),
+    ("CASE_NUMBER", r"case\s*(?:number|no\.?|#|id)|link\s*(?:id|number|no\.?|#)?|docket\s*(?:number|no\.?|#)?|registry\s*(?:number|no\.?|#|id)|referral\s*(?:number|no\.?|#|id)|report\s*(?:number|no\.?|#)|intake\s*(?:number|no\.?|#|id)"),
+    ("STUDENT_ID", r"student\s*(?:id|number|no\.?|#)|sasid|school\s+id"),
+    ("ACCOUNT_NUMBER", r"account\s*(?:number|no\.?|#)?|acct\.?\s*(?:number|no\.?|#)?|routing\s*(?:number|no\.?|#)?|card\s*(?:number|no\.?|#)"),
+    ("LICENSE_NUMBER", r"driver'?s?\s+licen[cs]e\s*(?:number|no\.?|#)?|licen[cs]e\s*(?:number|no\.?|#)|certificate\s*(?:number|no\.?|#)|DL\s*#?|permit\s*(?:number|no\.?|#)|NPI|DEA\s*(?:number|no\.?|#)?"),
+    ("LICENSE_PLATE", r"(?:licen[cs]e\s+)?plate\s*(?:number|no\.?|#)?|registration\s*(?:number|no\.?|#)?|tag\s*(?:number|no\.?|#)"),
+    ("DEVICE_ID", r"serial\s*(?:number|no\.?|#)?|s/n|device\s*(?:id|number|no\.?|#)|IMEI|VIN|MAC\s+address|UDI"),
+    ("UNIQUE_ID", r"\bID|identification\s*(?:number|no\.?|#)?|(?<=\w\s)(?:number|no\.|#)"),
+]
+
+
+class LabelledIdRecognizer(EntityRecognizer):
+    """An identifier announced by its label: "MRN: 88123", "Medicaid ID 0123456789"."""
+
+    def __init__(self):
+        self._rx = [(entity, re.compile(rf"(?i)(?<![A-Za-z])(?:{label})\s*[:#.]?\s*(?:is\s+)?#?\s*" + rf"(?-i:{_VALUE})"))
+                    for entity, label in _LABELS]
+        super().__init__(supported_entities=sorted({e for e, _ in _LABELS}), name="LabelledIdRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        out = []
+        for entity, rx in self._rx:
+            if entities and entity not in entities:
+                continue
+            for m in rx.finditer(text):
+                out.append(RecognizerResult(entity, m.start("value"), m.end("value"), 0.75,
+                                            analysis_explanation=None,
+                                            recognition_metadata={"recognizer_name": self.name}))
+        return out
+
+
+def number_recognizer() -> PatternRecognizer:
+    """Catch-all for Safe Harbor's 'any other unique identifying number': 5+ digits in one token."""
+    return _rec("OTHER_NUMBER", "LongNumberRecognizer", [
+        ("digits", r"(?<![\w.,/-])(?=(?:[A-Za-z-]*\d){5})[A-Za-z0-9]*\d[A-Za-z0-9-]*\d(?![\w/]|[.,]\d)", 0.45),
+    ])
+
+
+# --- names beyond NER ---------------------------------------------------------------------------
+
+_TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Atty|Det|Officer|Sgt|Judge|Nurse|Coach)"
+_CAP = r"[A-Z][a-zA-Z'’-]+"
+
+
+class GazetteerNameRecognizer(EntityRecognizer):
+    """Person names from title + name, and first + last name pairs from US name lists (Census via Faker)."""
+
+    _title = re.compile(rf"\b{_TITLES}\.?\s+(?:[A-Z]\.\s*)?(?P<name>{_CAP}(?:\s+{_CAP})?)")
+    _pair = re.compile(rf"\b(?P<first>{_CAP})(?:\s+[A-Z]\.?)?(?:\s+{_CAP})?\s+(?P<last>{_CAP})\b")
+    _reversed = re.compile(rf"\b(?P<last>{_CAP}),\s+(?P<first>{_CAP})\b")
+    _caps = re.compile(r"\b(?P<first>[A-Z]{2,})(?:\s+[A-Z]\.?)?\s+(?P<last>[A-Z]{2,}(?:-[A-Z]{2,})?)\b")
+
+    def __init__(self):
+        super().__init__(supported_entities=["PERSON"], name="GazetteerNameRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def _hit(self, start, end, score):
+        return RecognizerResult("PERSON", start, end, score, analysis_explanation=None,
+                                recognition_metadata={"recognizer_name": self.name})
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        out = []
+        for m in self._title.finditer(text):
+            out.append(self._hit(m.start("name"), m.end("name"), 0.6))
+        for m in self._pair.finditer(text):
+            first, last = m.group("first"), m.group("last")
+            if first in FIRST_NAMES and (last in LAST_NAMES or last.split("-")[0] in LAST_NAMES):
+                out.append(self._hit(m.start(), m.end(), 0.7))
+        for m in self._reversed.finditer(text):
+            if m.group("first") in FIRST_NAMES and m.group("last") in LAST_NAMES:
+                out.append(self._hit(m.start(), m.end(), 0.7))
+        for m in self._caps.finditer(text):
+            if m.group("first").title() in FIRST_NAMES and m.group("last").split("-")[0].title() in LAST_NAMES:
+                out.append(self._hit(m.start(), m.end(), 0.7))
+        return out
+
+
+def project_recognizers() -> list[EntityRecognizer]:
+    return [address_recognizer(), zip_recognizer(), phone_recognizer(), ssn_recognizer(),
+            email_recognizer(), date_recognizer(), age_recognizer(), case_number_recognizer(),
+            LabelledIdRecognizer(), number_recognizer(), GazetteerNameRecognizer()]

@@ -1,0 +1,130 @@
+"""The case roster as per-request recognizers.
+
+Every mention of a party is attributed to that party: full name (with or without a middle name or
+initial), "SURNAME, First", first name alone, surname alone ("Ms. Surname"), aliases, ALL-CAPS
+forms, and names wrapped over a line break. A form that several parties share (a family surname)
+is attributed to all of them; the plan then redacts it if any of them must be redacted.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+from ..types import Party
+
+ROSTER_ENTITY = "ROSTER_PERSON"
+_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
+_PARTICLES = {"de", "la", "van", "von", "der", "del", "da", "di", "le", "st"}
+
+
+def normalise(name: str) -> str:
+    """Case-, accent- and whitespace-insensitive key for a name."""
+    s = unicodedata.normalize("NFKD", name)
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    s = s.replace("’", "'").replace(".", " ")
+    return " ".join(s.lower().split())
+
+
+def _tokens(name: str) -> list[str]:
+    return [t for t in re.split(r"[\s,]+", name.strip()) if t and t.lower().strip(".") not in _SUFFIXES]
+
+
+def _forms(party: Party) -> set[tuple[str, bool]]:
+    """(form, multi_token) pairs naming this party."""
+    forms: set[tuple[str, bool]] = set()
+    for full in (party.name, *party.aliases):
+        toks = _tokens(full)
+        if not toks:
+            continue
+        forms.add((" ".join(toks), len(toks) > 1))
+        if len(toks) > 1:
+            first, last = toks[0], toks[-1]
+            surname = [t for t in toks[1:]]
+            # surname with particles ("de la Cruz") and hyphenated parts
+            forms.add((last, False))
+            if len(surname) > 1 and surname[0].lower() in _PARTICLES:
+                forms.add((" ".join(surname), True))
+            if "-" in last:
+                for part in last.split("-"):
+                    if len(part) > 1:
+                        forms.add((part, False))
+            forms.add((first, False))
+            forms.add((f"{first} {last}", True))
+            forms.add((f"{last}, {first}", True))
+            forms.add((f"{' '.join(surname)}, {first}", True))
+    return {(f, multi) for f, multi in forms if len(f.replace(" ", "")) >= 2}
+
+
+def _pattern(form: str, middle: bool) -> str:
+    """Regex for a form; whitespace between parts may be any whitespace (a line break too).
+
+    `middle`: a two-part "First Last" form also matches "First M. Last" / "First Marie Last".
+    """
+    parts = form.replace(",", " , ").split()
+    body = re.escape(parts[0])
+    for prev, part in zip(parts, parts[1:]):
+        if part == ",":
+            body += r"\s*,"
+        elif prev == ",":
+            body += r"\s*" + re.escape(part)
+        else:
+            body += r"\s+" + re.escape(part)
+    if middle and len(parts) == 2:
+        body = (re.escape(parts[0]) + r"\s+(?-i:[A-Z](?:[a-z'’-]+|\.)?\s+)?" + re.escape(parts[1]))
+    return body
+
+
+class RosterRecognizer(EntityRecognizer):
+    """Finds the parties of one request. Single-word forms must be capitalised or upper case."""
+
+    def __init__(self, parties: list[Party]):
+        self.parties = parties
+        by_form: dict[str, set[int]] = defaultdict(set)
+        multi: dict[str, bool] = {}
+        for i, party in enumerate(parties):
+            for form, is_multi in _forms(party):
+                key = normalise(form.replace(",", " , "))
+                by_form[key].add(i)
+                multi[key] = is_multi
+        self._by_form = by_form
+        # longest forms first so that "Dana Whitfield" wins over "Dana"
+        forms = sorted(by_form, key=len, reverse=True)
+        pats = [_pattern(key, multi[key]) for key in forms]
+        self._rx = re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(pats) + r")(?![A-Za-z0-9])",
+                              re.IGNORECASE) if pats else None
+        super().__init__(supported_entities=[ROSTER_ENTITY], name="RosterRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def candidates(self, matched: str) -> list[int]:
+        key = normalise(matched.replace(",", " , "))
+        if key in self._by_form:
+            return sorted(self._by_form[key])
+        # a middle name/initial was skipped: match on first and last token
+        toks = key.replace(" ,", ",").split()
+        for k in (" ".join([toks[0], toks[-1]]), " ".join(toks[:2]) if "," in key else None):
+            if k and normalise(k.replace(",", " , ")) in self._by_form:
+                return sorted(self._by_form[normalise(k.replace(",", " , "))])
+        return []
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        if self._rx is None:
+            return []
+        out = []
+        for m in self._rx.finditer(text):
+            s = m.group(0)
+            single = not re.search(r"\s|,", s)
+            # a lone word must look like a name: "Will" or "WILL", not the verb "will"
+            if single and not (s[0].isupper()):
+                continue
+            idx = self.candidates(s)
+            if not idx:
+                continue
+            out.append(RecognizerResult(ROSTER_ENTITY, m.start(), m.end(), 1.0, analysis_explanation=None,
+                                        recognition_metadata={"recognizer_name": self.name,
+                                                              "parties": idx}))
+        return out

@@ -1,0 +1,95 @@
+"""Read a text-layer PDF: page text with one box per character.
+
+Annotations and form fields are baked into page content first, so that what they show is
+detected and redacted like any other text (a form value can itself be PHI). Characters outside
+the page's media box are read too: hidden text is still text.
+"""
+from __future__ import annotations
+
+import pymupdf
+
+from ..types import PageText, Record
+from . import Unreadable
+
+# Ligatures off: the analyzer must see "fi", not U+FB01. Whitespace kept, clipping off.
+_FLAGS = (pymupdf.TEXTFLAGS_RAWDICT & ~pymupdf.TEXT_PRESERVE_LIGATURES & ~pymupdf.TEXT_MEDIABOX_CLIP
+          & ~pymupdf.TEXT_PRESERVE_IMAGES)
+SCAN_MIN_CHARS = 40          # fewer text characters than this on a page ...
+SCAN_IMAGE_FRACTION = 0.25   # ... with images covering this much of it: a scan, not a text page
+
+pymupdf.TOOLS.mupdf_display_errors(False)
+pymupdf.TOOLS.mupdf_display_warnings(False)
+
+
+def open_pdf(record: Record) -> pymupdf.Document:
+    """Open a PDF for redaction, or raise Unreadable with the reason."""
+    try:
+        data = record.path.read_bytes()
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except (pymupdf.FileDataError, pymupdf.EmptyFileError, RuntimeError, ValueError):
+        raise Unreadable("damaged PDF: cannot be opened") from None
+    if doc.needs_pass:
+        doc.close()
+        raise Unreadable("encrypted PDF (a password is needed to open it)")
+    if doc.is_repaired:
+        doc.close()
+        raise Unreadable("damaged PDF (MuPDF had to repair it); needs manual review")
+    if doc.page_count == 0:
+        doc.close()
+        raise Unreadable("PDF has no pages")
+    try:
+        if doc.is_form_pdf or any(p.first_annot for p in doc):
+            doc.bake(annots=True, widgets=True)
+    except Exception:
+        doc.close()
+        raise Unreadable("PDF annotations or form fields could not be flattened") from None
+    return doc
+
+
+def page_text(page: pymupdf.Page) -> PageText:
+    """The page's characters in reading order; lines joined by a space, blocks by a newline."""
+    text: list[str] = []
+    boxes: list = []
+    lines: list[int] = []
+    line_id = 0
+    raw = page.get_text("rawdict", flags=_FLAGS)
+    for block in raw["blocks"]:
+        if block.get("type") != 0:
+            continue
+        if text and text[-1] != "\n":
+            text.append("\n"); boxes.append(None); lines.append(-1)
+        for li, line in enumerate(block["lines"]):
+            if li and text and text[-1] not in (" ", "\n"):
+                text.append(" "); boxes.append(None); lines.append(-1)
+            for span in line["spans"]:
+                for ch in span["chars"]:
+                    text.append(ch["c"]); boxes.append(tuple(ch["bbox"])); lines.append(line_id)
+            line_id += 1
+    rect = page.rect
+    return PageText(page.number, "".join(text), boxes, lines, rect.width, rect.height)
+
+
+def looks_scanned(page: pymupdf.Page, pt: PageText) -> bool:
+    """A page with (almost) no text but a large image is a scan whose words we cannot read yet."""
+    if sum(1 for c in pt.text if not c.isspace()) >= SCAN_MIN_CHARS:
+        return False
+    area = abs(page.rect)
+    covered = 0.0
+    for info in page.get_image_info():
+        covered += abs(pymupdf.Rect(info["bbox"]) & page.rect)
+    return area > 0 and covered / area >= SCAN_IMAGE_FRACTION
+
+
+def read_pages(doc: pymupdf.Document) -> list[PageText]:
+    """Every page's text, or Unreadable if a page's text cannot be obtained."""
+    pages = []
+    for page in doc:
+        try:
+            pt = page_text(page)
+        except Exception:
+            raise Unreadable(f"page {page.number + 1}: text cannot be extracted") from None
+        if looks_scanned(page, pt):
+            raise Unreadable(f"page {page.number + 1} is a scan without a text layer; "
+                             "OCR is not supported yet, withheld for manual handling")
+        pages.append(pt)
+    return pages

@@ -1,0 +1,81 @@
+"""Small typed records passed between the pipeline's stages.
+
+No stage reaches into another's internals: each takes and returns these.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points, top-left origin
+
+
+@dataclass(frozen=True)
+class Record:
+    """One case record as found in the request folder."""
+
+    path: Path              # absolute path of the source (read-only)
+    relpath: str            # path relative to the request folder, POSIX form
+    info_category: str      # first folder under records/ (medical, school, ...)
+    sha256: str
+    size: int
+    kind: str               # "pdf", "email", "image", "other" (from content, not extension)
+
+
+@dataclass
+class PageText:
+    """A page's text with one box per character (None for joiners added between lines)."""
+
+    number: int             # 0-based page index
+    text: str
+    boxes: list[Box | None]
+    lines: list[int]        # visual line id per character (-1 for joiners)
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    role: str
+    aliases: tuple[str, ...] = ()
+    is_requester: bool = False   # the requester, or the party an attorney represents
+
+
+@dataclass
+class Finding:
+    """Something the detectors found: where, what, and whose."""
+
+    page: int
+    start: int
+    end: int
+    text: str
+    entity: str             # PERSON, US_SSN, PHONE_NUMBER, ADDRESS, ...
+    score: float
+    detector: str           # recognizer name
+    party: str | None = None    # roster party name, when attributed
+    role: str | None = None     # party role: child, reporter, ..., "self", "unknown"
+
+
+@dataclass
+class Redaction:
+    """A finding with the recipe's decision on it."""
+
+    finding: Finding
+    decision: Literal["redact", "keep"]
+    reason: str             # short reason code from the recipe (printed on the box)
+
+
+@dataclass
+class RecordOutcome:
+    """What happened to one record; the manifest's row."""
+
+    record: Record
+    status: Literal["released", "withheld"]
+    reason: str = ""                     # why withheld (never a redacted value)
+    output_name: str = ""
+    output_sha256: str = ""
+    pages: int = 0
+    redaction_counts: dict[str, int] = field(default_factory=dict)
+    needs_attention: bool = False        # withheld because unreadable / unverified, not by policy

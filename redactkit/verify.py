@@ -1,0 +1,159 @@
+"""Stage 6: verify, fail closed. Re-open every output and prove the redacted text is gone.
+
+Independent reads: PDFium (pypdfium2, Google's PDF engine, shares no code with MuPDF) and a fresh
+PyMuPDF open of the saved file. A document fails, and is withheld, if
+- any text remains under a redaction box (either engine),
+- a redacted value is still readable more often than the source held it in kept places,
+- re-detecting the output's text (roster and patterns) finds something the recipe redacts,
+- any PDF object still carries a redacted value, annotations, links, forms, files or scripts.
+Problems are reported by kind, page and reason code, never by value.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pymupdf
+import pypdfium2 as pdfium
+
+from .apply import RedactionBox
+from .types import Redaction
+
+_FORBIDDEN_KEYS = re.compile(rb"/(?:JavaScript|JS|EmbeddedFile|EmbeddedFiles|Annots|AcroForm|URI|Launch|OpenAction|"
+                             rb"RichMedia|XFA|SubmitForm|ImportData|GoToR|GoToE|Outlines)\b(?!\s*null)")
+COVERED = 0.5   # a character this much under a box counts as "under" it (x-ray uses 0.8)
+
+
+def _mupdf_chars(page: pymupdf.Page) -> list[tuple[str, pymupdf.Rect]]:
+    from .ingest.pdf import _FLAGS
+    out = []
+    for block in page.get_text("rawdict", flags=_FLAGS)["blocks"]:
+        for line in block.get("lines", ()):
+            for span in line["spans"]:
+                out.extend((ch["c"], pymupdf.Rect(ch["bbox"])) for ch in span["chars"])
+    return out
+
+
+def _pdfium_chars(page) -> list[tuple[str, pymupdf.Rect]]:
+    tp = page.get_textpage()
+    h = page.get_height()
+    out = []
+    try:
+        for i in range(tp.count_chars()):
+            left, bottom, right, top = tp.get_charbox(i)
+            out.append((tp.get_text_range(i, 1), pymupdf.Rect(left, h - top, right, h - bottom)))
+    finally:
+        tp.close()
+    return out
+
+
+def _under(chars: list[tuple[str, pymupdf.Rect]], box: RedactionBox) -> bool:
+    """Whether readable characters, other than the printed reason code, lie under the box."""
+    rect = pymupdf.Rect(box.rect)
+    hidden = "".join(c for c, r in chars
+                     if not c.isspace() and abs(r) > 0 and abs(r & rect) / abs(r) >= COVERED)
+    return bool(hidden.replace(box.reason, "").strip())
+
+
+def norm(text: str) -> str:
+    """Compare texts as a reader would: NFKC, whitespace collapsed, case folded, hyphens unified."""
+    t = unicodedata.normalize("NFKC", text).replace("\u00ad", "").replace("’", "'")
+    t = re.sub(r"[\u2010-\u2015]", "-", t)
+    return " ".join(t.split()).casefold()
+
+
+def _value_rx(value: str) -> re.Pattern:
+    parts = [re.escape(p) for p in norm(value).split(" ") if p]
+    return re.compile(r"(?<![0-9a-z])" + r"\s*".join(parts) + r"(?![0-9a-z])")
+
+
+def _expected(source_text: str, value: str, redacted_spans: list[tuple[int, int]]) -> int:
+    """How often `value` stands in the source page outside every redacted span."""
+    rx = _value_rx(value)
+    # map normalised positions back to source spans approximately via word tokens is costly;
+    # instead count occurrences in the source with redacted spans blanked out.
+    chars = list(source_text)
+    for s, e in redacted_spans:
+        for i in range(s, e):
+            if not chars[i].isspace():
+                chars[i] = "\x00"
+    return len(rx.findall(norm("".join(chars)).replace("\x00", "#")))
+
+
+class VerificationFailed(Exception):
+    pass
+
+
+def verify_pdf(path: Path, source_pages: dict[int, str], redactions: dict[int, list[Redaction]],
+               boxes: list[RedactionBox], redetect=None) -> None:
+    """Raise VerificationFailed(reason) unless the saved PDF at `path` is clean."""
+    problems: list[str] = []
+    values_by_page: dict[int, set[str]] = {}
+    spans_by_page: dict[int, list[tuple[int, int]]] = {}
+    for page_no, reds in redactions.items():
+        for r in reds:
+            if r.decision == "redact" and any(c.isalnum() for c in r.finding.text):
+                values_by_page.setdefault(page_no, set()).add(r.finding.text)
+                spans_by_page.setdefault(page_no, []).append((r.finding.start, r.finding.end))
+    all_values = {v for vs in values_by_page.values() for v in vs}
+
+    try:
+        doc = pymupdf.open(path)
+        pdf = pdfium.PdfDocument(str(path))
+    except Exception:
+        raise VerificationFailed("output cannot be re-opened") from None
+    try:
+        if doc.page_count != len(pdf) or doc.page_count != len(source_pages):
+            problems.append("page count differs between engines or from the source")
+        # 1. nothing but page content
+        if any(doc.metadata.get(k) for k in ("title", "author", "subject", "keywords", "creator", "producer")) \
+                or doc.get_xml_metadata():
+            problems.append("metadata remains")
+        if doc.embfile_count() or any(p.first_annot or p.first_widget or p.get_links() for p in doc):
+            problems.append("annotations, form fields, links or attachments remain")
+        for xref in range(1, doc.xref_length()):
+            try:
+                obj = doc.xref_object(xref, compressed=True)
+            except Exception:
+                continue
+            if _FORBIDDEN_KEYS.search(obj.encode("latin-1", "replace")):
+                problems.append("an object with scripts, links, forms or attachments remains")
+                break
+            low = norm(obj)
+            if any(len(v) > 3 and norm(v) in low for v in all_values):
+                problems.append("a PDF object carries a redacted value")
+                break
+        # 2. no text under any box, in either engine
+        under = Counter()
+        for page_no in sorted({b.page for b in boxes}):
+            page_boxes = [b for b in boxes if b.page == page_no]
+            for engine, chars in (("mupdf", _mupdf_chars(doc[page_no])), ("pdfium", _pdfium_chars(pdf[page_no]))):
+                under[(page_no, engine)] += sum(_under(chars, b) for b in page_boxes)
+        for (page_no, engine), n in sorted(under.items()):
+            if n:
+                problems.append(f"page {page_no + 1}: text under {n} box(es) ({engine})")
+        # 3. redacted values gone, by both engines; 4. re-detection finds nothing to redact
+        for page_no in range(doc.page_count):
+            page_pdfium = pdf[page_no].get_textpage()
+            texts = {"pdfium": page_pdfium.get_text_range(), "mupdf": doc[page_no].get_text()}
+            page_pdfium.close()
+            src = source_pages.get(page_no, "")
+            for value in values_by_page.get(page_no, ()):
+                allowed = _expected(src, value, spans_by_page.get(page_no, []))
+                rx = _value_rx(value)
+                for engine, text in texts.items():
+                    if len(rx.findall(norm(text))) > allowed:
+                        problems.append(f"page {page_no + 1}: a redacted value is still readable ({engine})")
+                        break
+            if redetect is not None:
+                leaks = redetect(texts["pdfium"], page_no)
+                if leaks:
+                    codes = ",".join(sorted({r.reason for r in leaks}))
+                    problems.append(f"page {page_no + 1}: re-detection found {len(leaks)} value(s) to redact ({codes})")
+    finally:
+        doc.close()
+        pdf.close()
+    if problems:
+        raise VerificationFailed("verification failed: " + "; ".join(dict.fromkeys(problems)))

@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""Make synthetic request folders (Faker; never real people) and their expected values.
+
+usage: python sample_records/generate.py [OUT_DIR] [--seed N] [--pages-extra N]
+
+For each requester category the pipeline supports, writes OUT_DIR/requests/<id>/ (request.yaml and
+records/) and OUT_DIR/expected/<id>.json: the values that must not be readable in the release
+("must_redact") and those that must stay readable ("must_keep"). The committed set under
+sample_records/ was made with the defaults; tests regenerate other seeds to get case files with
+other people.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pymupdf
+import yaml
+from faker import Faker
+
+CATEGORIES = ["parent_guardian", "client", "attorney_representative", "dcf_staff",
+              "assistant_attorney_general", "court", "medical_research"]
+
+NARRATIVE = [
+    "The worker observed that the home had adequate food and working utilities.",
+    "The child appeared healthy, was appropriately dressed and interacted comfortably with the worker.",
+    "A safety plan was discussed and agreed upon with the family during the visit.",
+    "The family was referred to in-home parenting support services.",
+    "School attendance has improved since the last review period.",
+    "The child reported feeling safe at home and at school.",
+    "Follow-up visits will be scheduled every two weeks until the case review.",
+    "No visible injuries were noted during the assessment.",
+]
+
+
+def person(fake: Faker) -> dict:
+    first, last = fake.first_name(), fake.last_name()
+    return {"first": first, "last": last, "name": f"{first} {last}"}
+
+
+def make_case(seed: int) -> dict:
+    fake = Faker("en_US")
+    Faker.seed(seed)
+    random.seed(seed)
+    family = fake.last_name()
+    child = {"first": fake.first_name(), "last": family}
+    child["name"] = f"{child['first']} {family}"
+    mother = {"first": fake.first_name_female(), "last": family}
+    mother["name"] = f"{mother['first']} {family}"
+    father = {"first": fake.first_name_male(), "last": fake.last_name()}
+    father["name"] = f"{father['first']} {father['last']}"
+    c = {
+        "seed": seed,
+        "child": child, "mother": mother, "father": father,
+        "reporter": person(fake), "neighbor": person(fake), "worker": person(fake),
+        "foster1": person(fake), "foster2": person(fake), "doctor": person(fake), "teacher": person(fake),
+        "stranger": person(fake),  # mentioned, not on the roster
+        "family_street": fake.street_address(), "family_city": f"{fake.city()}, CT {fake.zipcode()}",
+        "foster_street": fake.street_address(), "foster_city": f"{fake.city()}, CT {fake.zipcode()}",
+        "reporter_phone": fake.numerify("(###) ###-####"), "reporter_email": fake.email(),
+        "father_ssn": fake.ssn(), "father_phone": fake.numerify("###-###-####"),
+        "foster_phone": fake.numerify("###.###.####"),
+        "case_id": f"DCF-{random.randint(2019, 2026)}-{random.randint(1000, 999999):06d}",
+        "mrn": fake.bothify("MR######"), "medicaid": fake.numerify("##########"),
+        "student_id": fake.numerify("#########"),
+        "dob": fake.date_of_birth(minimum_age=4, maximum_age=15).strftime("%m/%d/%Y"),
+        "visit_date": fake.date_between("-2y", "-30d").strftime("%B %d, %Y").replace(" 0", " "),
+        "intake_date": fake.date_between("-3y", "-2y").strftime("%m/%d/%Y"),
+        "narrative": random.sample(NARRATIVE, 6),
+    }
+    return c
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+CSS = "body {font-family: serif; font-size: 11pt;} h1 {font-size: 14pt;} td {padding: 2pt 6pt;}"
+
+
+def html_pdf(path: Path, html: str, css: str = CSS, rect=pymupdf.paper_rect("letter"), margin=60) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    story = pymupdf.Story(html=html, user_css=css)
+    writer = pymupdf.DocumentWriter(str(path))
+    more = True
+    while more:
+        dev = writer.begin_page(rect)
+        more, _ = story.place(rect + (margin, margin, -margin, -margin))
+        story.draw(dev)
+        writer.end_page()
+    writer.close()
+
+
+def intake_report(c: dict, path: Path) -> None:
+    r, ch, m = c["reporter"], c["child"], c["mother"]
+    html_pdf(path, f"""
+<h1>Careline Intake Report</h1>
+<table><tr><td><b>Case</b></td><td>{c['case_id']}</td></tr>
+<tr><td><b>Date of report</b></td><td>{c['intake_date']}</td></tr>
+<tr><td><b>Reporter</b></td><td>{r['name']}</td></tr>
+<tr><td><b>Reporter phone</b></td><td>{c['reporter_phone']}</td></tr>
+<tr><td><b>Reporter e-mail</b></td><td>{c['reporter_email']}</td></tr>
+<tr><td><b>Child</b></td><td>{ch['name']} (DOB {c['dob']})</td></tr>
+<tr><td><b>Address</b></td><td>{c['family_street']}, {c['family_city']}</td></tr></table>
+<p>On {c['intake_date']} {r['name']} called the Careline to report concerns about {ch['name']}.
+{r['first']} stated that {ch['first']} had been left alone at the home for several hours. Ms. {m['last']}
+could not be reached by the reporter. The neighbor, {c['neighbor']['name']}, was also said to have seen
+the child outside late in the evening. {c['narrative'][0]}</p>
+<p>The report was screened in and assigned to {c['worker']['name']} for investigation.
+{r['last'].upper()}, {r['first']} asked that their identity be kept confidential.</p>
+""")
+
+
+def visit_notes(c: dict, path: Path, extra_pages: int = 0) -> None:
+    ch, m, f, w = c["child"], c["mother"], c["father"], c["worker"]
+    paras = [f"""<p>On {c['visit_date']} social worker {w['name']} made an unannounced home visit to
+{c['family_street']}. {m['name']} and {ch['first']} were present. {c['narrative'][1]} {c['narrative'][2]}</p>""",
+             f"""<p>{m['first']} said that {f['name']} (SSN {c['father_ssn']}, cell {c['father_phone']}) visits on
+weekends. Mr. {f['last']} was not present. {ch['first']}'s pediatrician, Dr. {c['doctor']['last']}, was
+contacted by phone. {c['narrative'][3]}</p>""",
+             f"""<p>{c['stranger']['name']}, a family friend, was staying at the home during the visit. {c['narrative'][4]}
+Worker {w['last']} will return after the school review.</p>"""]
+    for i in range(extra_pages):
+        paras.append(f"""<p>Follow-up contact {i + 1}: {w['name']} spoke with {m['name']} about {ch['first']}'s
+progress. {c['narrative'][i % 6]} {c['narrative'][(i + 1) % 6]} {c['narrative'][(i + 2) % 6]}
+The reporter, {c['reporter']['name']}, has not been contacted again.</p>""")
+    html_pdf(path, f"<h1>Home Visit Narrative</h1><p><i>{c['case_id']}</i></p>" + "".join(paras),
+             css="body {font-family: sans-serif; font-size: 10pt; line-height: 1.15;}")
+
+
+def discharge_summary(c: dict, path: Path) -> None:
+    """A form-like page laid out with insert_text, two columns."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    ch, d = c["child"], c["doctor"]
+    page.insert_text((72, 72), "Hartwell Children's Hospital - Discharge Summary", fontsize=13, fontname="hebo")
+    rows = [("Patient", ch["name"]), ("DOB", c["dob"]), ("MRN", c["mrn"]), ("Medicaid ID", c["medicaid"]),
+            ("Attending", f"Dr. {d['name']}"), ("Admitted", c["visit_date"])]
+    y = 110
+    for label, value in rows:
+        page.insert_text((72, y), f"{label}:", fontsize=10, fontname="hebo")
+        page.insert_text((180, y), value, fontsize=10, fontname="helv")
+        y += 16
+    text = (f"{ch['first']} was seen for a minor injury to the left wrist. {c['narrative'][5]} Follow-up with "
+            f"Dr. {d['last']} in two weeks. Parent {c['mother']['name']} was given discharge instructions.")
+    page.insert_textbox(pymupdf.Rect(72, y + 10, 540, y + 120), text, fontsize=10, fontname="tiro")
+    page.insert_text((72, 760), f"Confidential - {c['case_id']}", fontsize=6, fontname="helv")
+    doc.set_metadata({"author": d["name"], "title": f"Discharge {ch['name']}"})
+    doc.save(path)
+
+
+def placement_letter(c: dict, path: Path) -> None:
+    f1, f2, ch = c["foster1"], c["foster2"], c["child"]
+    html_pdf(path, f"""
+<p>{c['worker']['name']}<br/>Department of Children and Families</p>
+<p>Re: placement of {ch['name']}</p>
+<p>Dear {c['mother']['first']} {c['mother']['last']},</p>
+<p>This letter confirms that {ch['first']} was placed on {c['visit_date']} in the licensed foster home of
+{f1['name']} and {f2['name']}, {c['foster_street']}, {c['foster_city']}, telephone {c['foster_phone']}.
+Visits will be arranged through the agency. {c['narrative'][2]}</p>
+<p>{ch['first']}'s school has been informed; teacher {c['teacher']['name']} (student ID {c['student_id']})
+will share progress reports with the worker.</p>
+<p>Sincerely,<br/>{c['worker']['name']}</p>
+""", css="body {font-family: serif; font-size: 12pt;}")
+
+
+def write_request(c: dict, category: str, root: Path, expected_dir: Path, extra_pages: int = 0) -> str:
+    rid = f"2026-{c['seed'] % 10000:04d}-{category.replace('_', '-')}"
+    d = root / rid
+    if d.exists():
+        shutil.rmtree(d)
+    rec = d / "records"
+    intake_report(c, rec / "investigation" / "intake_report.pdf")
+    visit_notes(c, rec / "investigation" / "home_visit_notes.pdf", extra_pages)
+    discharge_summary(c, rec / "medical" / "discharge_summary.pdf")
+    placement_letter(c, rec / "correspondence" / "placement_letter.pdf")
+    (rec / "correspondence" / "teacher_email.eml").write_text(
+        f"From: {c['teacher']['name']} <{c['reporter_email']}>\nTo: {c['worker']['name']} <worker@ct.gov>\n"
+        f"Subject: {c['child']['first']}\n\n{c['narrative'][4]}\n", encoding="utf-8")
+    requester = {"parent_guardian": c["mother"]["name"], "client": c["child"]["name"],
+                 "attorney_representative": "Jordan Ellery, Esq.", "dcf_staff": c["worker"]["name"],
+                 "assistant_attorney_general": "AAG Robin Castellano", "court": "Superior Court for Juvenile Matters",
+                 "medical_research": "Pediatric Outcomes Study, State University"}[category]
+    req = {"request_id": rid, "received": "2026-11-20",
+           "requester": {"name": requester, "category": category},
+           "case": {"id": c["case_id"], "status": "open"},
+           "parties": [
+               {"name": c["child"]["name"], "role": "child"},
+               {"name": c["mother"]["name"], "role": "parent"},
+               {"name": c["father"]["name"], "role": "parent"},
+               {"name": c["reporter"]["name"], "role": "reporter"},
+               {"name": c["neighbor"]["name"], "role": "collateral"},
+               {"name": c["foster1"]["name"], "role": "foster_parent"},
+               {"name": c["foster2"]["name"], "role": "foster_parent"},
+               {"name": c["doctor"]["name"], "role": "provider"},
+               {"name": c["teacher"]["name"], "role": "collateral"},
+               {"name": c["worker"]["name"], "role": "dcf_staff"},
+           ]}
+    if category == "attorney_representative":
+        req["requester"]["represents"] = c["mother"]["name"]
+    (d / "request.yaml").write_text(yaml.safe_dump(req, sort_keys=False), encoding="utf-8")
+    expected_dir.mkdir(parents=True, exist_ok=True)
+    (expected_dir / f"{rid}.json").write_text(json.dumps(expected(c, category), indent=1), encoding="utf-8")
+    return rid
+
+
+def expected(c: dict, category: str) -> dict:
+    third = [c["reporter"]["name"], c["reporter"]["last"], c["neighbor"]["name"], c["foster1"]["name"],
+             c["foster2"]["name"], c["doctor"]["name"], c["teacher"]["name"], c["stranger"]["name"],
+             c["reporter_phone"], c["reporter_email"], c["father_ssn"], c["father_phone"], c["foster_phone"],
+             c["foster_street"], c["foster_city"]]
+    narrative = c["narrative"]
+    if category in {"parent_guardian", "client", "attorney_representative"}:
+        return {"must_redact": third, "must_keep": [c["child"]["name"], c["mother"]["name"],
+                                                     c["worker"]["name"], c["visit_date"], *narrative]}
+    if category == "medical_research":
+        return {"must_redact": third + [c["child"]["name"], c["child"]["first"], c["mother"]["name"],
+                                        c["father"]["name"], c["worker"]["name"], c["family_street"],
+                                        c["family_city"], c["mrn"], c["medicaid"], c["case_id"], c["dob"],
+                                        c["visit_date"], c["student_id"]],
+                "must_keep": narrative}
+    return {"must_redact": [], "must_keep": [c["child"]["name"], c["reporter"]["name"], c["foster1"]["name"],
+                                             c["father_ssn"], c["worker"]["name"], *narrative]}
+
+
+def generate(out: Path, seed: int = 1873, extra_pages: int = 0, categories=CATEGORIES) -> list[str]:
+    ids = []
+    for i, cat in enumerate(categories):
+        ids.append(write_request(make_case(seed + i), cat, out / "requests", out / "expected", extra_pages))
+    return ids
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", nargs="?", default=str(Path(__file__).parent))
+    ap.add_argument("--seed", type=int, default=1873)
+    ap.add_argument("--pages-extra", type=int, default=0, help="extra follow-up paragraphs in the visit notes")
+    a = ap.parse_args()
+    for rid in generate(Path(a.out), a.seed, a.pages_extra):
+        print(rid)
