@@ -25,26 +25,29 @@ class RedactionBox:
     reason: str
     redaction: Redaction                    # the redaction whose reason labels the box
     covers: tuple[Redaction, ...] = ()      # every redaction merged into it
+    baseline: float = 0.0                   # of the removed text: the label is set on it
+    size: float = 0.0                       # font size of the removed text
 
 
 def boxes_for(page: PageText, redactions: list[Redaction]) -> list[RedactionBox]:
     """Per visual line, one rectangle over the characters redacted there; overlapping or touching
     redactions on a line merge into one box, labelled with the reason of the widest of them."""
-    spans: dict[int, list[tuple[float, float, float, float, Redaction]]] = {}
+    spans: dict[int, list[tuple[float, float, float, float, Redaction, float, float]]] = {}
     for red in redactions:
         if red.decision != "redact":
             continue
-        by_line: dict[int, list[Box]] = {}
+        by_line: dict[int, list[int]] = {}
         for i in range(red.finding.start, red.finding.end):
-            b = page.boxes[i]
-            if b is None or page.text[i].isspace():
+            if page.boxes[i] is None or page.text[i].isspace():
                 continue
-            by_line.setdefault(page.lines[i], []).append(b)
-        for line, chars in by_line.items():
+            by_line.setdefault(page.lines[i], []).append(i)
+        for line, idx in by_line.items():
+            chars = [page.boxes[i] for i in idx]
             x0 = min(c[0] for c in chars); x1 = max(c[2] for c in chars)
             y0 = min(c[1] for c in chars); y1 = max(c[3] for c in chars)
             w0 = chars[0][2] - chars[0][0]; w1 = chars[-1][2] - chars[-1][0]
-            spans.setdefault(line, []).append((x0 + H_INSET * w0, y0, x1 - H_INSET * w1, y1, red))
+            spans.setdefault(line, []).append((x0 + H_INSET * w0, y0, x1 - H_INSET * w1, y1, red,
+                                               page.baselines[idx[0]], max(page.sizes[i] for i in idx)))
     out: list[RedactionBox] = []
     for line, items in spans.items():
         items.sort(key=lambda t: t[0])
@@ -60,26 +63,29 @@ def boxes_for(page: PageText, redactions: list[Redaction]) -> list[RedactionBox]
             h = y1 - y0
             main = max(g, key=lambda t: t[2] - t[0])[4]
             out.append(RedactionBox(page.number, (x0, y0 + V_SHRINK * h, x1, y1 - V_SHRINK * h), main.reason, main,
-                                    tuple(t[4] for t in g)))
+                                    tuple(t[4] for t in g), g[0][5], max(t[6] for t in g)))
     return out
 
 
-def _label_size(rect: pymupdf.Rect, code: str) -> float:
-    size = min(rect.height * 0.8, 7.0)
-    while size > 3 and pymupdf.get_text_length(code, "helv", size) > rect.width - 1:
+def _label(width: float, code: str, size: float) -> tuple[str | None, float]:
+    """The reason code repeated across the box ("PI PI PI") at the removed text's size, so that
+    text extractors still read the line as one line, not two columns split by an empty gap."""
+    while size > 3 and pymupdf.get_text_length(code, "helv", size) > width - 1:
         size -= 0.5
-    return size
+    if size <= 3:
+        return None, size
+    unit = pymupdf.get_text_length(code + " ", "helv", size)
+    n = max(1, int((width - 1 + pymupdf.get_text_length(" ", "helv", size)) // unit))
+    return " ".join([code] * n), size
 
 
 def redact_page(page: pymupdf.Page, boxes: list[RedactionBox], blank_images: bool = False) -> None:
+    """Remove what lies under the boxes (text, image pixels), fill them black, and set each box's
+    reason code in white on the removed text's baseline."""
     for box in boxes:
         rect = pymupdf.Rect(box.rect)
-        if rect.is_empty:
-            continue
-        size = _label_size(rect, box.reason)
-        label = box.reason if size > 3 else None
-        page.add_redact_annot(rect, text=label, fontname="helv", fontsize=size, align=pymupdf.TEXT_ALIGN_CENTER,
-                              fill=(0, 0, 0), text_color=(1, 1, 1), cross_out=False)
+        if not rect.is_empty:
+            page.add_redact_annot(rect, fill=(0, 0, 0), cross_out=False)
     if blank_images:
         for info in page.get_image_info():
             rect = pymupdf.Rect(info["bbox"]) & page.rect
@@ -87,6 +93,14 @@ def redact_page(page: pymupdf.Page, boxes: list[RedactionBox], blank_images: boo
                 page.add_redact_annot(rect, fill=(0, 0, 0), cross_out=False)
     page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_PIXELS, graphics=pymupdf.PDF_REDACT_LINE_ART_NONE,
                           text=pymupdf.PDF_REDACT_TEXT_REMOVE)
+    for box in boxes:
+        rect = pymupdf.Rect(box.rect)
+        label, size = _label(rect.width, box.reason, box.size or rect.height)
+        if label and not rect.is_empty:
+            width = pymupdf.get_text_length(label, "helv", size)
+            baseline = box.baseline if rect.y0 < box.baseline <= rect.y1 + size else rect.y1
+            page.insert_text((rect.x0 + (rect.width - width) / 2, baseline), label, fontname="helv",
+                             fontsize=size, color=(1, 1, 1))
 
 
 def sanitise(doc: pymupdf.Document) -> None:

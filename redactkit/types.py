@@ -31,6 +31,8 @@ class PageText:
     text: str
     boxes: list[Box | None]
     lines: list[int]        # visual line id per character (-1 for joiners)
+    baselines: list[float]  # baseline y per character (0 for joiners)
+    sizes: list[float]      # font size per character (0 for joiners)
     width: float
     height: float
 

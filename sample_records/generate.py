@@ -151,6 +151,18 @@ def discharge_summary(c: dict, path: Path) -> None:
     doc.save(path)
 
 
+def court_memo(c: dict, path: Path) -> None:
+    """A narrow two-column memo: names and addresses wrap over line breaks."""
+    r, f1, ch, m = c["reporter"], c["foster1"], c["child"], c["mother"]
+    body = (f"<h1>Court summary</h1><p>Prepared for the permanency hearing of {ch['name']}. The original report "
+            f"came from {r['name']}, who can be reached at {c['reporter_phone']}. The child now lives with "
+            f"foster parent {f1['name']} at {c['foster_street']}, {c['foster_city']}. {m['name']} attends "
+            f"supervised visits. {c['narrative'][0]} {c['narrative'][5]} The neighbor {c['neighbor']['name']} "
+            f"was interviewed twice. Social worker {c['worker']['name']} recommends reunification services.</p>")
+    html_pdf(path, body, css="body {font-family: sans-serif; font-size: 11pt;} h1 {font-size: 12pt;}",
+             rect=pymupdf.Rect(0, 0, 300, 700), margin=24)
+
+
 def placement_letter(c: dict, path: Path) -> None:
     f1, f2, ch = c["foster1"], c["foster2"], c["child"]
     html_pdf(path, f"""
@@ -176,6 +188,7 @@ def write_request(c: dict, category: str, root: Path, expected_dir: Path, extra_
     visit_notes(c, rec / "investigation" / "home_visit_notes.pdf", extra_pages)
     discharge_summary(c, rec / "medical" / "discharge_summary.pdf")
     placement_letter(c, rec / "correspondence" / "placement_letter.pdf")
+    court_memo(c, rec / "court" / "court_summary.pdf")
     (rec / "correspondence" / "teacher_email.eml").write_text(
         f"From: {c['teacher']['name']} <{c['reporter_email']}>\nTo: {c['worker']['name']} <worker@ct.gov>\n"
         f"Subject: {c['child']['first']}\n\n{c['narrative'][4]}\n", encoding="utf-8")

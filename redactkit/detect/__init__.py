@@ -25,6 +25,12 @@ _NOT_NAME_WORDS = {
     "dear", "sincerely", "page", "subject", "from", "to", "cc", "medicaid", "husky", "id", "follow-up", "review"}
 
 
+_DATE_ELEMENT = re.compile(
+    r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|christmas|thanksgiving|easter|"
+    r"halloween|new year|independence|memorial|labou?r day|veterans|valentine|birthday|passover|hanukkah|"
+    r"ramadan|eid\b|kwanzaa|juneteenth|martin luther king|presidents", re.IGNORECASE)
+
+
 class Detector:
     """Finds identifiers for one request: the shared engine plus this request's roster."""
 
@@ -62,6 +68,8 @@ class Detector:
                 entity = "US_STATE"
             elif entity == "DATE_TIME" and re.fullmatch(r"(?:in\s+)?\d{4}s?", value.strip()):
                 entity = "YEAR"
+            elif entity == "DATE_TIME" and not _DATE_ELEMENT.search(value):
+                entity = "DATE_RELATIVE"   # "every two weeks", "the next day": no date element
             findings.append(Finding(page, r.start, r.end, value, entity, r.score, name))
         findings.sort(key=lambda f: (f.start, -f.end))
         return findings
@@ -93,7 +101,7 @@ def _person_parts(text: str, start: int, end: int, spans: list[tuple[int, int]])
         words = list(re.finditer(r"[A-Za-z][A-Za-z'’.-]*", text[s:e]))
         keep = [w for w in words if w.group(0)[0].isupper() and w.group(0).lower().strip(".") not in _TITLE_WORDS
                 and len(w.group(0).strip(".'’")) >= 2 and not w.group(0).lower().startswith(("'s", "’s"))]
-        if keep and all(w.group(0).lower().strip(".:") in _NOT_NAME_WORDS for w in keep):
+        if keep and all(w.group(0).lower().strip(".:-") in _NOT_NAME_WORDS for w in keep):
             continue
         if keep:
             out.append((s + keep[0].start(), s + keep[-1].end()))

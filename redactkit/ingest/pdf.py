@@ -51,22 +51,29 @@ def page_text(page: pymupdf.Page) -> PageText:
     text: list[str] = []
     boxes: list = []
     lines: list[int] = []
+    baselines: list[float] = []
+    sizes: list[float] = []
+
+    def joiner(c: str) -> None:
+        text.append(c); boxes.append(None); lines.append(-1); baselines.append(0.0); sizes.append(0.0)
+
     line_id = 0
     raw = page.get_text("rawdict", flags=_FLAGS)
     for block in raw["blocks"]:
         if block.get("type") != 0:
             continue
         if text and text[-1] != "\n":
-            text.append("\n"); boxes.append(None); lines.append(-1)
+            joiner("\n")
         for li, line in enumerate(block["lines"]):
             if li and text and text[-1] not in (" ", "\n"):
-                text.append(" "); boxes.append(None); lines.append(-1)
+                joiner(" ")
             for span in line["spans"]:
                 for ch in span["chars"]:
                     text.append(ch["c"]); boxes.append(tuple(ch["bbox"])); lines.append(line_id)
+                    baselines.append(ch["origin"][1]); sizes.append(span["size"])
             line_id += 1
     rect = page.rect
-    return PageText(page.number, "".join(text), boxes, lines, rect.width, rect.height)
+    return PageText(page.number, "".join(text), boxes, lines, baselines, sizes, rect.width, rect.height)
 
 
 def looks_scanned(page: pymupdf.Page, pt: PageText) -> bool:

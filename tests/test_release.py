@@ -1,0 +1,72 @@
+"""End to end: the CLI releases request folders, and the release reads back clean."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import SAMPLES, check_release
+
+SAMPLE_IDS = sorted(p.name for p in (SAMPLES / "requests").iterdir())
+
+
+def test_every_category_has_a_sample():
+    cats = {json.loads((SAMPLES / "expected" / f"{i}.json").read_text()) and i.split("-", 2)[2] for i in SAMPLE_IDS}
+    assert cats == {"parent-guardian", "client", "attorney-representative", "dcf-staff",
+                    "assistant-attorney-general", "court", "medical-research"}
+
+
+@pytest.mark.parametrize("rid", SAMPLE_IDS)
+def test_sample_request_releases_clean(rid, cli, xray, tmp_path):
+    code, output = cli("release", SAMPLES / "requests" / rid, "--out", tmp_path, "-q")
+    # the sample holds an e-mail, withheld until e-mail support: the package is marked incomplete
+    assert code == 5, output
+    got = check_release(tmp_path, json.loads((SAMPLES / "expected" / f"{rid}.json").read_text()), xray)
+    assert got["leaked"] == []
+    assert got["missing"] == []
+    assert got["xray"] == {}
+    m = got["manifest"]
+    assert m["status"] == "incomplete"
+    withheld = [r for r in m["records"] if r["status"] == "withheld"]
+    assert [r["source"] for r in withheld] == ["records/correspondence/teacher_email.eml"]
+    assert "e-mail" in withheld[0]["reason"]
+    released = [r for r in m["records"] if r["status"] == "released"]
+    assert len(released) == 5 and all(r["pages"] >= 1 for r in released)
+    assert m["recipe"]["sha256"] and m["legal_basis"] and m["redisclosure_notice"]
+
+
+@pytest.fixture(scope="module")
+def unseen(tmp_path_factory):
+    """Case files with other people than the committed samples (another seed)."""
+    from generate import generate
+
+    root = tmp_path_factory.mktemp("unseen")
+    ids = generate(root, seed=90210, extra_pages=25)
+    return root, ids
+
+
+def test_unseen_people_release_clean(unseen, cli, xray, tmp_path):
+    root, ids = unseen
+    code, output = cli("release", root / "requests", "--out", tmp_path, "-q")
+    assert code == 5, output
+    for rid in ids:
+        got = check_release(tmp_path / rid, json.loads((root / "expected" / f"{rid}.json").read_text()), xray)
+        assert got["leaked"] == [], rid
+        assert got["kept_ratio"] >= 0.98, (rid, got["missing"])
+        assert got["xray"] == {}, rid
+
+
+def test_research_release_keeps_no_identifier_of_anyone(unseen, cli, tmp_path):
+    """Safe Harbor: every name is gone, staff included; dates lose everything but the year."""
+    root, ids = unseen
+    rid = next(i for i in ids if i.endswith("medical-research"))
+    request = root / "requests" / rid
+    code, _ = cli("release", request, "--out", tmp_path, "-q")
+    assert code == 5
+    import yaml
+    from conftest import readable, release_texts
+    parties = yaml.safe_load((request / "request.yaml").read_text())["parties"]
+    text = "\n".join(release_texts(tmp_path / "release").values())
+    for p in parties:
+        for part in p["name"].split():
+            assert not readable(part, text.replace("Pediatric Outcomes Study", "")), p["role"]
