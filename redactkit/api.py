@@ -142,7 +142,10 @@ class _Job:
     def safe_text(self, text: str) -> str:
         """A label for the manifest (a source path, the case id) with its identifiers replaced by
         their reason code: a file name can name a person too."""
-        probe = re.sub(r"[_+]", " ", text)  # same length: offsets still map
+        # same length, so offsets still map: separators become spaces, the file extension is
+        # blanked (else "minutes.docx" reads as the domain "minutes.do")
+        probe = re.sub(r"[_+]", " ", text)
+        probe = re.sub(r"\.[A-Za-z0-9]{1,5}$", lambda m: " " * len(m.group(0)), probe)
         reds = [r for r in self.decide(probe) if r.decision == "redact"]
         if not reds:
             return text
@@ -188,9 +191,9 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
         names = {o.record.relpath: job.safe_text(o.record.relpath) for o in result.outcomes}
         case_id = job.safe_text(request.case.id) if request.case.id else None
         m = manifest(request, recipe, result.outcomes, names, case_id)
+        _verify_manifest(job, m)
         write_json(m, job.release_dir / "manifest.json")
         cover_sheet(m, job.release_dir / "manifest.pdf")
-        _verify_manifest(job, request)
         with (job.internal_dir / "redaction_log.jsonl").open("w", encoding="utf-8") as fh:
             import json
             for entry in job.log:
@@ -221,19 +224,16 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
     return result
 
 
-def _verify_manifest(job: _Job, request: Request) -> None:
-    """The manifest and cover sheet must carry no redacted value either."""
-    import pymupdf
-    own = norm(request.requester.name)
-    values = [norm(v) for v in job.redacted_values if len(v.strip()) > 2 and norm(v) != own]
-    doc = pymupdf.open(job.release_dir / "manifest.pdf")
-    texts = [norm((job.release_dir / "manifest.json").read_text(encoding="utf-8")),
-             norm(" ".join(p.get_text() for p in doc))]
-    doc.close()
-    for text in texts:
-        for v in values:
-            if re.search(r"(?<![0-9a-z])" + re.escape(v) + r"(?![0-9a-z])", text):
-                raise RedactkitError("internal error: the manifest would carry a redacted value; nothing was released")
+def _verify_manifest(job: _Job, m: dict) -> None:
+    """The manifest's fields that come from the records (source labels, reasons, the case id)
+    must carry no redacted value. The rest is the recipe's fixed wording and the requester."""
+    derived = [m["request"]["case_id"] or ""]
+    for r in m["records"]:
+        derived += [r["source"], r.get("reason", "")]
+    text = norm("\n".join(derived))
+    for v in {norm(v) for v in job.redacted_values if len(v.strip()) > 2}:
+        if re.search(r"(?<![0-9a-z])" + re.escape(v) + r"(?![0-9a-z])", text):
+            raise RedactkitError("internal error: the manifest would carry a redacted value; nothing was released")
 
 
 def _commit(staging: Path, out_dir: Path, force: bool) -> None:

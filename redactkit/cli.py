@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
-from .errors import ExitCode
+from .errors import ExitCode, most_severe
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Redact and release child-welfare case records for a records request.\n\n"
@@ -69,36 +69,39 @@ def release(
         def on_result(res):
             results.append(res)
             if not as_json and res.exit_code not in (ExitCode.ok, ExitCode.needs_attention):
-                err.print(f"[red]{res.request_dir}[/red]: {res.message}")
+                err.print(f"[red]{res.request_dir}[/red]: {res.message}", soft_wrap=True, markup=True)
 
         try:
             release_many(found, out, force=force, progress=progress, on_result=on_result)
         except KeyboardInterrupt:
             err.print("interrupted; requests not finished were not released")
             raise typer.Exit(ExitCode.ctrl_c)
-    code = max((r.exit_code for r in results), default=ExitCode.ok)
+    code = most_severe(r.exit_code for r in results)
     if as_json:
         typer.echo(json.dumps({"exit_code": int(code), "requests": [r.summary for r in results]}, indent=2))
-    else:
+    elif len(results) > 1 or code in (ExitCode.ok, ExitCode.needs_attention):
         _table(results)
     raise typer.Exit(int(code))
 
 
 def _table(results) -> None:
     out = Console(highlight=False)
-    table = Table(title="redactkit release", show_lines=False)
-    for col in ("request", "status", "records", "released", "withheld", "pages", "redactions", "output"):
-        table.add_column(col, justify="right" if col in {"records", "released", "withheld", "pages", "redactions"} else "left")
+    table = Table(title="redactkit release")
+    table.add_column("request", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for col in ("records", "released", "withheld", "pages", "redactions"):
+        table.add_column(col, justify="right")
     for r in results:
         s = r.summary
         colour = {"ok": "green", "needs_attention": "yellow"}.get(s["status"], "red")
-        table.add_row(s["request_id"] or str(r.request_dir), f"[{colour}]{s['status']}[/{colour}]",
+        table.add_row(s["request_id"] or r.request_dir.name, f"[{colour}]{s['status']}[/{colour}]",
                       str(s["records"]), str(s["released"]), str(s["withheld"]), str(s["pages"]),
-                      str(s["redactions"]), str(r.out_dir / "release") if s["status"] in {"ok", "needs_attention"} else "-")
+                      str(s["redactions"]))
     out.print(table)
     for r in results:
-        if r.exit_code is ExitCode.needs_attention:
-            out.print(f"[yellow]{r.request_id}[/yellow]: {r.message}")
+        if r.exit_code in (ExitCode.ok, ExitCode.needs_attention):
+            note = "" if r.exit_code is ExitCode.ok else f" ({r.message})"
+            out.print(f"{r.request_id}: {r.out_dir / 'release'}{note}", soft_wrap=True)
 
 
 def run() -> None:

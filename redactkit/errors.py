@@ -48,3 +48,13 @@ class MissingDependency(RedactkitError):
 
 class InvalidRecipe(RedactkitError):
     exit_code = ExitCode.missing_dependency
+
+
+# For a batch: the exit code is that of the most severe request, in this order (least first).
+SEVERITY = [ExitCode.ok, ExitCode.needs_attention, ExitCode.output_exists, ExitCode.refused,
+            ExitCode.invalid_request, ExitCode.missing_dependency, ExitCode.internal_error, ExitCode.ctrl_c,
+            ExitCode.usage]
+
+
+def most_severe(codes) -> ExitCode:
+    return max(codes, key=SEVERITY.index, default=ExitCode.ok)

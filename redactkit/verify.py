@@ -26,35 +26,60 @@ _FORBIDDEN_KEYS = re.compile(rb"/(?:JavaScript|JS|EmbeddedFile|EmbeddedFiles|Ann
 COVERED = 0.5   # a character this much under a box counts as "under" it (x-ray uses 0.8)
 
 
-def _mupdf_chars(page: pymupdf.Page) -> list[tuple[str, pymupdf.Rect]]:
+Char = tuple[str, float, float, float, float]   # c, x0, y0, x1, y1 (top-left origin)
+BAND = 8.0                                      # points: characters indexed by vertical band
+
+
+def _mupdf_chars(page: pymupdf.Page) -> list[Char]:
     from .ingest.pdf import _FLAGS
     out = []
     for block in page.get_text("rawdict", flags=_FLAGS)["blocks"]:
         for line in block.get("lines", ()):
             for span in line["spans"]:
-                out.extend((ch["c"], pymupdf.Rect(ch["bbox"])) for ch in span["chars"])
+                out.extend((ch["c"], *ch["bbox"]) for ch in span["chars"])
     return out
 
 
-def _pdfium_chars(page) -> list[tuple[str, pymupdf.Rect]]:
+def _pdfium_chars(page) -> list[Char]:
     tp = page.get_textpage()
     h = page.get_height()
     out = []
     try:
+        text = tp.get_text_range()
         for i in range(tp.count_chars()):
             left, bottom, right, top = tp.get_charbox(i)
-            out.append((tp.get_text_range(i, 1), pymupdf.Rect(left, h - top, right, h - bottom)))
+            out.append((text[i] if i < len(text) else "?", left, h - top, right, h - bottom))
     finally:
         tp.close()
     return out
 
 
-def _under(chars: list[tuple[str, pymupdf.Rect]], box: RedactionBox) -> bool:
-    """Whether readable characters, other than the printed reason code, lie under the box."""
-    rect = pymupdf.Rect(box.rect)
-    hidden = "".join(c for c, r in chars
-                     if not c.isspace() and abs(r) > 0 and abs(r & rect) / abs(r) >= COVERED)
-    return bool(hidden.replace(box.reason, "").strip())
+def _index(chars: list[Char]) -> dict[int, list[Char]]:
+    bands: dict[int, list[Char]] = {}
+    for ch in chars:
+        if ch[0].isspace() or ch[3] <= ch[1] or ch[4] <= ch[2]:
+            continue
+        for b in range(int(ch[2] // BAND), int(ch[4] // BAND) + 1):
+            bands.setdefault(b, []).append(ch)
+    return bands
+
+
+def _under(bands: dict[int, list[Char]], box: RedactionBox) -> bool:
+    """Whether readable characters, other than the printed reason code, lie under the box:
+    at least COVERED of a character's area inside it."""
+    x0, y0, x1, y1 = box.rect
+    seen, hidden = set(), []
+    for b in range(int(y0 // BAND), int(y1 // BAND) + 1):
+        for ch in bands.get(b, ()):
+            if id(ch) in seen:
+                continue
+            seen.add(id(ch))
+            w = min(x1, ch[3]) - max(x0, ch[1])
+            h = min(y1, ch[4]) - max(y0, ch[2])
+            if w > 0 and h > 0 and w * h >= COVERED * (ch[3] - ch[1]) * (ch[4] - ch[2]):
+                hidden.append(ch)
+    hidden.sort(key=lambda ch: ch[1])
+    return bool("".join(ch[0] for ch in hidden).replace(box.reason, "").strip())
 
 
 def norm(text: str) -> str:
@@ -130,7 +155,8 @@ def verify_pdf(path: Path, source_pages: dict[int, str], redactions: dict[int, l
         for page_no in sorted({b.page for b in boxes}):
             page_boxes = [b for b in boxes if b.page == page_no]
             for engine, chars in (("mupdf", _mupdf_chars(doc[page_no])), ("pdfium", _pdfium_chars(pdf[page_no]))):
-                under[(page_no, engine)] += sum(_under(chars, b) for b in page_boxes)
+                bands = _index(chars)
+                under[(page_no, engine)] += sum(_under(bands, b) for b in page_boxes)
         for (page_no, engine), n in sorted(under.items()):
             if n:
                 problems.append(f"page {page_no + 1}: text under {n} box(es) ({engine})")

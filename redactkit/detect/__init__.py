@@ -22,7 +22,10 @@ _NOT_NAME_WORDS = {
     "agency", "office", "children", "families", "family", "dcf", "safety", "assessment", "investigation",
     "placement", "foster", "medical", "record", "records", "worker", "social", "patient", "attending", "admitted",
     "dob", "mrn", "phone", "address", "reporter", "child", "parent", "guardian", "confidential", "date", "re",
-    "dear", "sincerely", "page", "subject", "from", "to", "cc", "medicaid", "husky", "id", "follow-up", "review"}
+    "dear", "sincerely", "page", "subject", "from", "to", "cc", "medicaid", "husky", "id", "follow-up", "review",
+    # credentials and suffixes after a name
+    "md", "m.d", "phd", "ph.d", "rn", "lpn", "np", "aprn", "lcsw", "lmsw", "msw", "lpc", "lmft", "psyd", "dds",
+    "esq", "jr", "sr", "ii", "iii", "iv", "dvm", "pa-c", "cna", "ma", "ms", "bsn", "msn", "dnp", "facp"}
 
 
 _DATE_ELEMENT = re.compile(

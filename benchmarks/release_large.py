@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Release a ~180-page text-PDF request and print pages/s and peak memory.
+
+usage: python benchmarks/release_large.py [--pages 180] [--category medical_research]
+                                          [--naive ../shared/peers/naive_baseline.py] [--keep DIR]
+
+Builds a synthetic case file (Faker; ~15 identifiers a page), then runs, each in a fresh process
+so that model loading is included and peak memory is that process's own:
+  redactkit release REQUEST --out OUT        (detect, redact, verify with two engines, package)
+and, when the naive peer script is found, the afternoon script the engineering notes describe
+(Presidio defaults + search_for + apply_redactions, no verification).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pymupdf
+import yaml
+from faker import Faker
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNNER = r"""
+import resource, runpy, sys, time
+target, argv = sys.argv[1], sys.argv[2:]
+sys.argv = [target] + argv
+t = time.perf_counter()
+try:
+    if target == "redactkit":
+        runpy.run_module("redactkit", run_name="__main__")
+    else:
+        runpy.run_path(target, run_name="__main__")
+except SystemExit:
+    pass
+print("BENCH", time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+
+
+def build(root: Path, pages: int, category: str, seed: int = 7) -> Path:
+    fake = Faker("en_US")
+    Faker.seed(seed)
+    req = root / "bench-request"
+    rec = req / "records" / "investigation"
+    rec.mkdir(parents=True)
+    child, mother, worker, reporter = (fake.name() for _ in range(4))
+    doc = pymupdf.open()
+    for i in range(pages):
+        page = doc.new_page(width=612, height=792)
+        paras = []
+        for _ in range(5):
+            paras.append(
+                f"On {fake.date_between('-3y', 'today').strftime('%B %d, %Y')} worker {worker} met {mother} and "
+                f"{child.split()[0]} at {fake.street_address()}, {fake.city()}, CT {fake.zipcode()}. "
+                f"{fake.name()} (phone {fake.numerify('(###) ###-####')}, {fake.email()}) was present. "
+                f"The child's Medicaid ID is {fake.numerify('##########')} and MRN {fake.bothify('MR######')}. "
+                f"{fake.paragraph(nb_sentences=3)}")
+        page.insert_textbox(pymupdf.Rect(54, 54, 558, 738), f"Page {i + 1}\n\n" + "\n\n".join(paras),
+                            fontsize=9.5, fontname="tiro")
+    doc.save(rec / "case_file.pdf", garbage=3, deflate=True)
+    names = [("child", child), ("parent", mother), ("dcf_staff", worker), ("reporter", reporter)]
+    (req / "request.yaml").write_text(yaml.safe_dump({
+        "request_id": "BENCH-1", "received": "2026-11-20",
+        "requester": {"name": mother if category != "medical_research" else "Outcomes Study", "category": category},
+        "case": {"id": "DCF-2026-000001", "status": "open"},
+        "parties": [{"name": n, "role": r} for r, n in names]}))
+    return req
+
+
+def run(target: str, args: list[str]) -> tuple[float, float, str]:
+    res = subprocess.run([sys.executable, "-c", RUNNER, target, *args], capture_output=True, text=True,
+                         cwd=ROOT, env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    line = [ln for ln in res.stderr.splitlines() if ln.startswith("BENCH")]
+    if not line:
+        raise SystemExit(f"{target} failed:\n{res.stderr[-2000:]}")
+    _, secs, rss_kib = line[-1].split()
+    return float(secs), int(rss_kib) / 1024, res.stdout
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pages", type=int, default=180)
+    ap.add_argument("--category", default="medical_research")
+    ap.add_argument("--naive", default=str(ROOT.parent / "shared" / "peers" / "naive_baseline.py"))
+    ap.add_argument("--keep", help="keep the request and outputs in this folder")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(a.keep) if a.keep else Path(tmp)
+        base.mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        req = build(base, a.pages, a.category)
+        print(f"built {a.pages}-page request in {time.perf_counter() - t:.1f} s")
+        rows = []
+        secs, mib, out = run("redactkit", ["release", str(req), "--out", str(base / "out-redactkit"), "--json", "--force"])
+        summary = json.loads(out)["requests"][0]
+        rows.append(("redactkit (verified)", secs, mib, summary["pages"], summary["status"], summary["redactions"]))
+        if Path(a.naive).is_file():
+            secs, mib, _ = run(a.naive, [str(req), "--out", str(base / "out-naive")])
+            rows.append(("naive peer (unverified)", secs, mib, a.pages, "-", "-"))
+        print(f"{'tool':26} {'wall s':>8} {'pages/s':>8} {'peak MiB':>9} {'pages':>6}  status / redactions")
+        for name, secs, mib, pages, status, reds in rows:
+            print(f"{name:26} {secs:8.1f} {pages / secs:8.1f} {mib:9.0f} {pages:6d}  {status} / {reds}")
+
+
+if __name__ == "__main__":
+    main()

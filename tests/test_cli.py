@@ -1,0 +1,83 @@
+"""The command line as a user and a batch script see it."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from conftest import ROOT, SAMPLES
+
+PARENT = SAMPLES / "requests" / "2026-1873-parent-guardian"
+EXPECTED = json.loads((SAMPLES / "expected" / "2026-1873-parent-guardian.json").read_text())
+
+
+def test_offline_no_traceback_no_connection(tmp_path):
+    """A real process, with every socket connection refused and recorded: nothing is fetched."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    log = tmp_path / "connections.log"
+    (hook / "sitecustomize.py").write_text(
+        "import socket\n"
+        "def _no(self, *a, **k):\n"
+        f"    open({str(log)!r}, 'a').write(repr(a) + '\\n')\n"
+        "    raise OSError('network disabled by test')\n"
+        "socket.socket.connect = _no\nsocket.socket.connect_ex = _no\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)]),
+           "REDACTKIT_LOG_KEY_FILE": str(tmp_path / "k")}
+    res = subprocess.run([sys.executable, "-m", "redactkit", "release", str(PARENT), "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 5, res.stderr
+    assert "Traceback" not in res.stdout + res.stderr
+    assert not log.exists() or log.read_text() == ""
+    assert (tmp_path / "out" / "release" / "manifest.json").exists()
+
+
+def test_existing_release_needs_force(cli, tmp_path):
+    assert cli("release", PARENT, "--out", tmp_path, "-q")[0] == 5
+    first = (tmp_path / "release" / "manifest.json").read_text()
+    code, output = cli("release", PARENT, "--out", tmp_path, "-q")
+    assert code == 6 and "--force" in output
+    assert (tmp_path / "release" / "manifest.json").read_text() == first
+    assert cli("release", PARENT, "--out", tmp_path, "-q", "--force")[0] == 5
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".redactkit")], "staging left behind"
+
+
+def test_json_summary_for_scripts(cli, tmp_path):
+    code, output = cli("release", PARENT, "--out", tmp_path, "--json")
+    data = json.loads(output)
+    assert code == data["exit_code"] == 5
+    (req,) = data["requests"]
+    assert req["status"] == "needs_attention" and req["released"] == 5 and req["withheld"] == 1
+    assert req["redactions"] > 0 and req["pages"] >= 5
+
+
+def test_console_and_log_carry_no_redacted_value(cli, tmp_path):
+    out_text = cli("release", PARENT, "--out", tmp_path / "a")[1] + cli("release", PARENT, "--out", tmp_path / "b",
+                                                                         "--json")[1]
+    internal = "".join(p.read_text() for p in (tmp_path / "a" / "internal").iterdir())
+    for value in EXPECTED["must_redact"]:
+        assert value not in out_text
+        assert value not in internal
+    log = [json.loads(line) for line in (tmp_path / "a" / "internal" / "redaction_log.jsonl").open()]
+    redacted = [e for e in log if e["decision"] == "redact"]
+    assert redacted and all(len(e["text_hmac"]) == 64 and e["box"] and e["reason"] for e in redacted)
+    assert {"RI", "FP", "TP", "PI"} <= {e["reason"] for e in redacted}
+
+
+def test_help_explains_and_version(cli):
+    code, output = cli("release", "--help")
+    assert code == 0 and "--out" in output and "--json" in output and "--force" in output
+    code, output = cli("--help")
+    assert code == 0 and "Exit codes" in output
+    assert cli("--version")[1].startswith("redactkit ")
+
+
+def test_manifest_cover_sheet_has_notice_and_legend(cli, tmp_path):
+    import pymupdf
+    cli("release", PARENT, "--out", tmp_path, "-q")
+    text = " ".join(" ".join(p.get_text() for p in pymupdf.open(tmp_path / "release" / "manifest.pdf")).split())
+    assert "Further disclosure" in text and "§17a-101k" in text and "Reporter identity" in text
+    manifest = json.loads((tmp_path / "release" / "manifest.json").read_text())
+    assert set(manifest["reason_codes"]) == {"RI", "TP", "FP", "PI"}
+    assert manifest["requester"] == {"name": "Linda Bowers", "category": "parent_guardian"}

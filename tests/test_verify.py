@@ -1,0 +1,93 @@
+"""The verifier must fail a document whose redaction only covers, or that still carries a value."""
+from __future__ import annotations
+
+import pymupdf
+import pytest
+
+from redactkit.apply import RedactionBox, boxes_for, redact_page, sanitise, save
+from redactkit.ingest.pdf import page_text
+from redactkit.types import Finding, Redaction
+from redactkit.verify import VerificationFailed, verify_pdf
+
+LINE = "The reporter Harold Vanderbilt called on Monday about the children."
+
+
+def _source(tmp_path):
+    doc = pymupdf.open()
+    doc.new_page().insert_text((72, 100), LINE, fontsize=11, fontname="tiro")
+    path = tmp_path / "src.pdf"
+    doc.save(path)
+    return pymupdf.open(path)
+
+
+def _plan(doc):
+    pt = page_text(doc[0])
+    start = pt.text.index("Harold Vanderbilt")
+    red = Redaction(Finding(0, start, start + len("Harold Vanderbilt"), "Harold Vanderbilt", "PERSON", 1.0, "t",
+                            "Harold Vanderbilt", "reporter"), "redact", "RI")
+    return pt, [red], boxes_for(pt, [red])
+
+
+def test_true_redaction_passes(tmp_path):
+    doc = _source(tmp_path)
+    pt, reds, boxes = _plan(doc)
+    redact_page(doc[0], boxes)
+    sanitise(doc)
+    save(doc, tmp_path / "out.pdf")
+    verify_pdf(tmp_path / "out.pdf", {0: pt.text}, {0: reds}, boxes)
+    text = pymupdf.open(tmp_path / "out.pdf")[0].get_text()
+    assert "Vanderbilt" not in text and "called on Monday" in text
+
+
+def test_black_box_over_text_is_caught(tmp_path):
+    doc = _source(tmp_path)
+    pt, reds, boxes = _plan(doc)
+    doc[0].draw_rect(pymupdf.Rect(boxes[0].rect), color=(0, 0, 0), fill=(0, 0, 0))  # covered, not removed
+    save(doc, tmp_path / "out.pdf")
+    with pytest.raises(VerificationFailed, match="text under 1 box"):
+        verify_pdf(tmp_path / "out.pdf", {0: pt.text}, {0: reds}, boxes)
+
+
+def test_value_left_elsewhere_on_the_page_is_caught(tmp_path):
+    doc = _source(tmp_path)
+    pt, reds, boxes = _plan(doc)
+    redact_page(doc[0], boxes)
+    doc[0].insert_text((72, 300), "footer: Harold Vanderbilt", fontsize=3, color=(1, 1, 1))  # tiny white text
+    save(doc, tmp_path / "out.pdf")
+    with pytest.raises(VerificationFailed, match="still readable"):
+        verify_pdf(tmp_path / "out.pdf", {0: pt.text}, {0: reds}, boxes)
+
+
+def test_metadata_and_redetection_are_checked(tmp_path):
+    doc = _source(tmp_path)
+    pt, reds, boxes = _plan(doc)
+    redact_page(doc[0], boxes)
+    doc.set_metadata({"author": "Harold Vanderbilt"})
+    doc[0].insert_text((72, 400), "Call 860-555-0199", fontsize=9)
+    save(doc, tmp_path / "out.pdf")
+    leak = Redaction(Finding(0, 0, 1, "x", "PHONE_NUMBER", 1.0, "t"), "redact", "PI")
+    with pytest.raises(VerificationFailed) as exc:
+        verify_pdf(tmp_path / "out.pdf", {0: pt.text}, {0: reds}, boxes,
+                   redetect=lambda text, page: [leak] if "860-555-0199" in text else [])
+    assert "metadata remains" in str(exc.value) and "re-detection found 1" in str(exc.value)
+    assert "Vanderbilt" not in str(exc.value) and "860" not in str(exc.value)
+
+
+def test_boxes_stay_on_their_line(tmp_path):
+    """A name wrapped over two lines gets one box per line; the lines above and below survive."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=200, height=300)
+    page.insert_textbox(pymupdf.Rect(20, 20, 180, 200), "Above line text here. The reporter was Harold "
+                        "Vanderbilt who lives nearby and called. Below line text stays.", fontsize=11)
+    pt = page_text(page)
+    start = pt.text.index("Harold")
+    end = pt.text.index("Vanderbilt") + len("Vanderbilt")
+    red = Redaction(Finding(0, start, end, pt.text[start:end], "PERSON", 1, "t", "H", "reporter"), "redact", "RI")
+    boxes = boxes_for(pt, [red])
+    assert len(boxes) == len({pt.lines[i] for i in range(start, end) if pt.boxes[i]})
+    before = page.get_text()
+    redact_page(page, boxes)
+    after = page.get_text()
+    assert "Harold" not in after and "Vanderbilt" not in after
+    removed = set(before.split()) - set(after.split())
+    assert removed <= {"Harold", "Vanderbilt", "Harold Vanderbilt"}
