@@ -86,17 +86,18 @@ def release(
 
 def _table(results) -> None:
     out = Console(highlight=False)
+    if not out.is_terminal:
+        out = Console(highlight=False, width=120)
     table = Table(title="redactkit release")
-    table.add_column("request", no_wrap=True)
+    table.add_column("request", overflow="fold", min_width=20)
     table.add_column("status", no_wrap=True)
-    for col in ("records", "released", "withheld", "pages", "redactions"):
-        table.add_column(col, justify="right")
+    for col in ("released", "withheld", "pages", "redactions"):
+        table.add_column(col, justify="right", no_wrap=True, min_width=len(col))
+    words = {ExitCode.ok: "[green]released[/green]", ExitCode.needs_attention: "[yellow]incomplete[/yellow]"}
     for r in results:
         s = r.summary
-        colour = {"ok": "green", "needs_attention": "yellow"}.get(s["status"], "red")
-        table.add_row(s["request_id"] or r.request_dir.name, f"[{colour}]{s['status']}[/{colour}]",
-                      str(s["records"]), str(s["released"]), str(s["withheld"]), str(s["pages"]),
-                      str(s["redactions"]))
+        table.add_row(s["request_id"] or r.request_dir.name, words.get(r.exit_code, f"[red]{r.exit_code.name}[/red]"),
+                      str(s["released"]), str(s["withheld"]), str(s["pages"]), str(s["redactions"]))
     out.print(table)
     for r in results:
         if r.exit_code in (ExitCode.ok, ExitCode.needs_attention):
