@@ -9,23 +9,13 @@ import re
 
 from ..types import Finding, PageText, Party
 from .engine import analyzer
+from .names import NOT_NAME_WORDS as _NOT_NAME_WORDS
 from .recognizers import US_STATES
 from .roster import ROSTER_ENTITY, RosterRecognizer
 
 _TITLE_WORDS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "atty", "det", "officer", "sgt",
                 "judge", "nurse", "coach", "and", "or", "the", "of", "to", "with", "for"}
-# Words of case-record headings and forms that the small NER model sometimes calls a person.
-# A span made only of these (and titles) is not a name; a name beside them is still found.
-_NOT_NAME_WORDS = {
-    "report", "reports", "intake", "careline", "summary", "notes", "narrative", "plan", "hospital", "department",
-    "court", "school", "case", "discharge", "visit", "home", "letter", "services", "service", "center", "clinic",
-    "agency", "office", "children", "families", "family", "dcf", "safety", "assessment", "investigation",
-    "placement", "foster", "medical", "record", "records", "worker", "social", "patient", "attending", "admitted",
-    "dob", "mrn", "phone", "address", "reporter", "child", "parent", "guardian", "confidential", "date", "re",
-    "dear", "sincerely", "page", "subject", "from", "to", "cc", "medicaid", "husky", "id", "follow-up", "review",
-    # credentials and suffixes after a name
-    "md", "m.d", "phd", "ph.d", "rn", "lpn", "np", "aprn", "lcsw", "lmsw", "msw", "lpc", "lmft", "psyd", "dds",
-    "esq", "jr", "sr", "ii", "iii", "iv", "dvm", "pa-c", "cna", "ma", "ms", "bsn", "msn", "dnp", "facp"}
+
 
 
 _DATE_ELEMENT = re.compile(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from faker.providers.address.en_US import Provider as _Address
-from faker.providers.person.en_US import Provider as _Person
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
 US_STATE_ABBR = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE "
@@ -28,8 +27,7 @@ _STATE = "(?:" + "|".join(US_STATE_ABBR) + "|" + "|".join(re.escape(s) for s in 
 _ZIP = r"\d{5}(?:-\d{4})?"
 _DIR = r"(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?[^\S\n]+)?"
 
-FIRST_NAMES = frozenset(_Person.first_names)
-LAST_NAMES = frozenset(_Person.last_names)
+from .names import ORG_WORDS, NOT_NAME_WORDS, first_names, fold, last_names  # noqa: E402
 
 
 def _rec(entity: str, name: str, patterns: list[tuple[str, str, float]], context: list[str] | None = None,
@@ -185,22 +183,75 @@ class GazetteerNameRecognizer(EntityRecognizer):
 
     def analyze(self, text, entities, nlp_artifacts=None):
         out = []
+        text = fold(text)  # same length: "Jonás Narváez" is matched as "Jonas Narvaez"
+        first, last = first_names(), last_names()
         for m in self._title.finditer(text):
             out.append(self._hit(m.start("name"), m.end("name"), 0.6))
         for m in self._pair.finditer(text):
-            first, last = m.group("first"), m.group("last")
-            if first in FIRST_NAMES and (last in LAST_NAMES or last.split("-")[0] in LAST_NAMES):
+            f, l_ = m.group("first"), m.group("last")
+            if f in first and (l_ in last or l_.split("-")[0] in last):
                 out.append(self._hit(m.start(), m.end(), 0.7))
         for m in self._reversed.finditer(text):
-            if m.group("first") in FIRST_NAMES and m.group("last") in LAST_NAMES:
+            if m.group("first") in first and m.group("last") in last:
                 out.append(self._hit(m.start(), m.end(), 0.7))
         for m in self._caps.finditer(text):
-            if m.group("first").title() in FIRST_NAMES and m.group("last").split("-")[0].title() in LAST_NAMES:
+            if m.group("first").title() in first and m.group("last").split("-")[0].title() in last:
                 out.append(self._hit(m.start(), m.end(), 0.7))
+        return out
+
+
+_CUES = ("friend|neighbou?r|teacher|aunt|uncle|grand(?:mother|father|ma|pa|parent)|cousin|boyfriend|girlfriend|"
+         "partner|paramour|roommate|landlord|landlady|babysitter|caregiver|coach|pastor|priest|counsell?or|"
+         "therapist|clinician|nurse|doctor|physician|pediatrician|dentist|officer|detective|trooper|sergeant|"
+         "witness|caller|reporter|principal|step-?(?:father|mother|son|daughter)|sibling|brother|sister|son|"
+         "daughter|husband|wife|fianc[ée]e?|employer|co-?worker|supervisor|attorney|lawyer|advocate|mentor|tutor|"
+         "named|called|contacted|interviewed|spoke\\s+(?:with|to)|met\\s+(?:with)?|visited|informed|told|"
+         "signed|by|from|cc|to|dear|sincerely,?")
+
+
+_CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+             "march", "april", "july", "august", "september", "october", "november", "december", "mon", "tue",
+             "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "jan", "feb", "mar", "apr", "jun", "jul",
+             "aug", "sep", "sept", "oct", "nov", "dec", "today", "tomorrow", "yesterday"}
+
+
+class RoleCueNameRecognizer(EntityRecognizer):
+    """A capitalised name right after a relation or role word: "family friend Jonás Narváez",
+    "neighbour Kabus", "spoke with Ehrenfried Kabus". Phrases naming an organisation are skipped."""
+
+    _rx = re.compile(rf"(?i:\b(?:{_CUES}))[ \t]*,?[ \t]+(?:(?:Mr|Mrs|Ms|Miss|Dr|Mx)\.?[ \t]+)?"
+                     r"(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+(?:[A-Z]\.|[^\W\d_][\w'’-]*)){0,3})")
+
+    def __init__(self):
+        super().__init__(supported_entities=["PERSON"], name="RoleCueNameRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        out = []
+        for m in self._rx.finditer(text):
+            words, spans, stop = [], [], ""
+            for w in re.finditer(r"\S+", m.group("name")):
+                token = w.group(0).rstrip(".,;:")
+                if not token or not token[0].isupper() or token.lower() in NOT_NAME_WORDS \
+                        or token.lower() in _CALENDAR:
+                    stop = token.lower()
+                    break
+                words.append(token)
+                spans.append((m.start("name") + w.start(), m.start("name") + w.start() + len(token)))
+                if w.group(0)[-1] in ".,;:" and not re.fullmatch(r"[A-Z]\.", w.group(0)):
+                    break
+            if not words or stop in ORG_WORDS or any(w.lower() in ORG_WORDS for w in words):
+                continue
+            if len(words) == 1 and (len(words[0]) < 3 or words[0].isupper()):
+                continue
+            out.append(RecognizerResult("PERSON", spans[0][0], spans[-1][1], 0.6, analysis_explanation=None,
+                                        recognition_metadata={"recognizer_name": self.name}))
         return out
 
 
 def project_recognizers() -> list[EntityRecognizer]:
     return [address_recognizer(), zip_recognizer(), phone_recognizer(), ssn_recognizer(),
             email_recognizer(), date_recognizer(), age_recognizer(), case_number_recognizer(),
-            LabelledIdRecognizer(), number_recognizer(), GazetteerNameRecognizer()]
+            LabelledIdRecognizer(), number_recognizer(), GazetteerNameRecognizer(), RoleCueNameRecognizer()]

@@ -115,7 +115,8 @@ class RosterRecognizer(EntityRecognizer):
         if self._rx is None:
             return []
         out = []
-        for m in self._rx.finditer(text):
+        from .names import fold
+        for m in self._rx.finditer(fold(text)):  # same length: offsets are the original's
             s = m.group(0)
             single = not re.search(r"\s|,", s)
             # a lone word must look like a name: "Will" or "WILL", not the verb "will"
