@@ -70,3 +70,22 @@ def test_research_release_keeps_no_identifier_of_anyone(unseen, cli, tmp_path):
     for p in parties:
         for part in p["name"].split():
             assert not readable(part, text.replace("Pediatric Outcomes Study", "")), p["role"]
+
+
+def test_foreign_names_and_layouts(cli, xray, tmp_path):
+    """Names from other locales ("Lelièvre", "Jonás Narváez") in layouts the sample generator does
+    not make: nothing of a third party readable, the family's names and the narrative kept."""
+    from foreign_requests import run as make
+
+    src = tmp_path / "src"
+    cases = [(811, "parent_guardian", "fr_FR"), (812, "client", "es_MX"), (813, "medical_research", "de_DE"),
+             (814, "parent_guardian", "en_IN"), (815, "client", "pl_PL"), (816, "medical_research", "pt_BR")]
+    for seed, category, locale in cases:
+        make(src, seed, category, locale)
+    code, output = cli("release", src, "--out", tmp_path / "out", "-q")
+    assert code == 0, output
+    for seed, category, _ in cases:
+        got = check_release(tmp_path / "out" / f"R{seed}", json.loads((src / f"R{seed}.json").read_text()), xray)
+        assert got["leaked"] == [], (seed, category)
+        assert got["missing"] == [], (seed, category)
+        assert got["xray"] == {}

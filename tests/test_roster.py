@@ -34,3 +34,10 @@ def test_wrapped_over_a_line_break():
 def test_lowercase_word_is_not_a_name():
     assert _found("they will go brown") == []
     assert _found("Will Brown said") == [("Will Brown", ["Will Brown"])]
+
+
+def test_accents_in_the_text_match_the_roster():
+    r = RosterRecognizer([Party("Joëlle Lelièvre", "reporter"), Party("Jonas Narvaez", "collateral")])
+    text = "Mme Lelièvre and JOËLLE LELIÈVRE met Jonás Narváez."
+    got = [(text[x.start:x.end], x.recognition_metadata["parties"]) for x in r.analyze(text, None)]
+    assert got == [("Lelièvre", [0]), ("JOËLLE LELIÈVRE", [0]), ("Jonás Narváez", [1])]
