@@ -34,17 +34,24 @@ Role = Literal["child", "parent", "guardian", "reporter", "collateral", "foster_
 
 
 class _Strict(BaseModel):
+    """Unknown keys are errors: in a party entry a misspelt `aliases` would silently drop names,
+    in a consent a misspelt scope field would widen what is released."""
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class Requester(_Strict):
+class _Open(BaseModel):
+    """Sections where the agency may keep extra notes of its own (ignored by redactkit)."""
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class Requester(_Open):
     name: str = Field(min_length=1)
     category: Category
     represents: str | None = None
     address: str | None = None
 
 
-class Case(_Strict):
+class Case(_Open):
     id: str | None = None
     status: Literal["open", "closed"] = "open"
 
@@ -81,12 +88,12 @@ class Consent(_Strict):
     revoked: bool = False
 
 
-class LegalReview(_Strict):
+class LegalReview(_Open):
     approved_by: str = Field(min_length=1)
     reference: str = Field(min_length=1)
 
 
-class Request(_Strict):
+class Request(_Open):
     request_id: str = Field(min_length=1)
     received: dt.date
     requester: Requester

@@ -63,6 +63,11 @@ NOT_NAME_WORDS = {
     "placement", "foster", "medical", "record", "records", "worker", "social", "patient", "attending", "admitted",
     "dob", "mrn", "phone", "address", "reporter", "child", "parent", "guardian", "confidential", "date", "re",
     "dear", "sincerely", "page", "subject", "from", "to", "cc", "medicaid", "husky", "id", "follow-up", "review",
+    # relations and roles: "told Mother", "the Caller"
+    "mother", "father", "mom", "dad", "grandmother", "grandfather", "grandma", "grandpa", "sister", "brother",
+    "aunt", "uncle", "cousin", "son", "daughter", "parents", "youth", "minor", "caller", "staff", "supervisor",
+    "he", "she", "they", "his", "her", "their", "we", "i", "it", "this", "that", "a", "an", "in", "on", "at",
+    "state", "connecticut", "superior", "juvenile", "probate", "matters", "attorney", "general", "aag",
     # credentials and suffixes after a name
     "md", "m.d", "phd", "ph.d", "rn", "lpn", "np", "aprn", "lcsw", "lmsw", "msw", "lpc", "lmft", "psyd", "dds",
     "esq", "jr", "sr", "ii", "iii", "iv", "dvm", "pa-c", "cna", "ma", "ms", "bsn", "msn", "dnp", "facp"}

@@ -206,7 +206,7 @@ _CUES = ("friend|neighbou?r|teacher|aunt|uncle|grand(?:mother|father|ma|pa|paren
          "witness|caller|reporter|principal|step-?(?:father|mother|son|daughter)|sibling|brother|sister|son|"
          "daughter|husband|wife|fianc[ée]e?|employer|co-?worker|supervisor|attorney|lawyer|advocate|mentor|tutor|"
          "named|called|contacted|interviewed|spoke\\s+(?:with|to)|met\\s+(?:with)?|visited|informed|told|"
-         "signed|by|from|cc|to|dear|sincerely,?")
+         "signed|by|cc|dear|sincerely|regards|respectfully")
 
 
 _CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
@@ -228,9 +228,12 @@ class RoleCueNameRecognizer(EntityRecognizer):
     def load(self) -> None:
         pass
 
+    _signoff = re.compile(r"(?i:\b(?:sincerely|regards|respectfully|thank\s+you|best|cordially|signed),?)"
+                          r"[ \t]*\n[ \t]*(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+(?:[A-Z]\.|[^\W\d_][\w'’-]*)){0,3})")
+
     def analyze(self, text, entities, nlp_artifacts=None):
         out = []
-        for m in self._rx.finditer(text):
+        for m in (*self._rx.finditer(text), *self._signoff.finditer(text)):
             words, spans, stop = [], [], ""
             for w in re.finditer(r"\S+", m.group("name")):
                 token = w.group(0).rstrip(".,;:")
