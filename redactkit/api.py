@@ -6,6 +6,7 @@ moved into place only when complete, so an interrupted run leaves no half-writte
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import uuid
@@ -17,7 +18,7 @@ from typing import Callable
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
 from .apply import RedactionBox, boxes_for, redact_page, sanitise, save
-from .detect import Detector, quick_detect
+from .detect import Detector
 from .errors import ExitCode, OutputExists, RedactkitError
 from .ingest import Unreadable, discover, unsupported_reason
 from .ingest.pdf import open_pdf, read_pages
@@ -53,8 +54,6 @@ class ReleaseResult:
 
 def _dedupe(reds: list[Redaction]) -> list[Redaction]:
     """Redactions to count: those not inside another redaction's span."""
-    spans = sorted(((r.finding.start, r.finding.end) for r in reds if r.decision == "redact"),
-                   key=lambda s: (s[0], -s[1]))
     counted, reach = [], -1
     for r in sorted((r for r in reds if r.decision == "redact"), key=lambda r: (r.finding.start, -r.finding.end)):
         if r.finding.end <= reach:
@@ -83,7 +82,7 @@ class _Job:
     def redetect(self, text: str, page: int) -> list[Redaction]:
         codes = "|".join(re.escape(c) for c in self.recipe.reasons)
         masked = re.sub(rf"\b(?:{codes})\b", lambda m: " " * len(m.group(0)), text)
-        return [d for d in map(self.recipe.decide, quick_detect(self.detector, masked, page))
+        return [d for d in map(self.recipe.decide, self.detector.quick(masked, page))
                 if d.decision == "redact"]
 
     def record(self, rec: Record, index: int) -> RecordOutcome:
@@ -195,7 +194,6 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
         write_json(m, job.release_dir / "manifest.json")
         cover_sheet(m, job.release_dir / "manifest.pdf")
         with (job.internal_dir / "redaction_log.jsonl").open("w", encoding="utf-8") as fh:
-            import json
             for entry in job.log:
                 fh.write(json.dumps(entry) + "\n")
         write_json({"request_id": request.request_id, "recipe": recipe.name, "recipe_sha256": recipe.sha256,

@@ -6,6 +6,7 @@ with them is the plan's job.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..types import Finding, PageText, Party
 from .engine import analyzer
@@ -33,37 +34,37 @@ class Detector:
         self.roster = RosterRecognizer(parties)
 
     def detect(self, text: str, page: int = 0) -> list[Finding]:
+        """Everything: NER, Presidio's and the project's recognizers, the roster, with context."""
         if not text.strip():
             return []
-        results = self.engine.analyze(text=text, language="en", ad_hoc_recognizers=[self.roster])
+        return self._findings(text, page, self.engine.analyze(text=text, language="en",
+                                                              ad_hoc_recognizers=[self.roster]))
+
+    def quick(self, text: str, page: int = 0, min_score: float = 0.5) -> list[Finding]:
+        """Roster and pattern recognizers only (no NER, no context): the verifier's second look."""
+        results = self.roster.analyze(text, None)
+        for rec in _quick_recognizers():
+            results.extend(r for r in rec.analyze(text, rec.supported_entities, None) if r.score >= min_score)
+        return self._findings(text, page, results)
+
+    def _findings(self, text: str, page: int, results) -> list[Finding]:
+        """Recognizer results as findings: roster hits name their parties; other person spans
+        keep only what no roster hit covers (an unknown person); dates and places are refined."""
         findings: list[Finding] = []
-        roster_spans: list[tuple[int, int]] = []
-        others = []
+        roster_spans = [(r.start, r.end) for r in results if r.entity_type == ROSTER_ENTITY]
         for r in results:
-            if r.entity_type == ROSTER_ENTITY:
-                idx = (r.recognition_metadata or {}).get("parties", [])
-                names = "|".join(self.parties[i].name for i in idx)
-                roles = "|".join(self._role(self.parties[i]) for i in idx)
-                findings.append(Finding(page, r.start, r.end, text[r.start:r.end], "PERSON", r.score,
-                                        "RosterRecognizer", names, roles))
-                roster_spans.append((r.start, r.end))
-            else:
-                others.append(r)
-        for r in others:
             name = (r.recognition_metadata or {}).get("recognizer_name", "?")
-            if r.entity_type == "PERSON":
+            value = text[r.start:r.end]
+            if r.entity_type == ROSTER_ENTITY:
+                idx = r.recognition_metadata["parties"]
+                findings.append(Finding(page, r.start, r.end, value, "PERSON", r.score, name,
+                                        "|".join(self.parties[i].name for i in idx),
+                                        "|".join(self._role(self.parties[i]) for i in idx)))
+            elif r.entity_type == "PERSON":
                 for s, e in _person_parts(text, r.start, r.end, roster_spans):
                     findings.append(Finding(page, s, e, text[s:e], "PERSON", r.score, name, None, "unknown"))
-                continue
-            entity = r.entity_type
-            value = text[r.start:r.end]
-            if entity == "LOCATION" and value.strip(" .") in US_STATES:
-                entity = "US_STATE"
-            elif entity == "DATE_TIME" and re.fullmatch(r"(?:in\s+)?\d{4}s?", value.strip()):
-                entity = "YEAR"
-            elif entity == "DATE_TIME" and not _DATE_ELEMENT.search(value):
-                entity = "DATE_RELATIVE"   # "every two weeks", "the next day": no date element
-            findings.append(Finding(page, r.start, r.end, value, entity, r.score, name))
+            else:
+                findings.append(Finding(page, r.start, r.end, value, _refine(r.entity_type, value), r.score, name))
         findings.sort(key=lambda f: (f.start, -f.end))
         return findings
 
@@ -101,37 +102,18 @@ def _person_parts(text: str, start: int, end: int, spans: list[tuple[int, int]])
     return out
 
 
-def quick_detect(detector: "Detector", text: str, page: int = 0, min_score: float = 0.5) -> list[Finding]:
-    """Roster and pattern recognizers only (no NER, no context): the verifier's second look."""
-    recs = _quick_recognizers()
-    results = detector.roster.analyze(text, None)
-    for rec in recs:
-        results.extend(r for r in rec.analyze(text, rec.supported_entities, None) if r.score >= min_score)
-    findings: list[Finding] = []
-    roster_spans = []
-    for r in results:
-        if r.entity_type == ROSTER_ENTITY:
-            idx = r.recognition_metadata["parties"]
-            findings.append(Finding(page, r.start, r.end, text[r.start:r.end], "PERSON", 1.0, "RosterRecognizer",
-                                    "|".join(detector.parties[i].name for i in idx),
-                                    "|".join(Detector._role(detector.parties[i]) for i in idx)))
-            roster_spans.append((r.start, r.end))
-    for r in results:
-        if r.entity_type == ROSTER_ENTITY:
-            continue
-        if r.entity_type == "PERSON":
-            for s, e in _person_parts(text, r.start, r.end, roster_spans):
-                findings.append(Finding(page, s, e, text[s:e], "PERSON", r.score, "quick", None, "unknown"))
-        else:
-            findings.append(Finding(page, r.start, r.end, text[r.start:r.end], r.entity_type, r.score, "quick"))
-    return findings
+def _refine(entity: str, value: str) -> str:
+    """States may stay under Safe Harbor, and so may a year alone or a phrase with no date element."""
+    if entity == "LOCATION" and value.strip(" .") in US_STATES:
+        return "US_STATE"
+    if entity == "DATE_TIME" and re.fullmatch(r"(?:in\s+)?\d{4}s?", value.strip()):
+        return "YEAR"
+    if entity == "DATE_TIME" and not _DATE_ELEMENT.search(value):
+        return "DATE_RELATIVE"   # "every two weeks", "the next day"
+    return entity
 
 
-_QUICK: list = []
-
-
+@lru_cache(maxsize=1)
 def _quick_recognizers():
-    if not _QUICK:
-        from .recognizers import project_recognizers
-        _QUICK.extend(project_recognizers())
-    return _QUICK
+    from .recognizers import project_recognizers
+    return project_recognizers()
