@@ -6,6 +6,7 @@ moved into place only when complete, so an interrupted run leaves no half-writte
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -23,8 +24,8 @@ from .errors import ExitCode, OutputExists, RedactkitError
 from .ingest import Unreadable, discover, unsupported_reason
 from .ingest.pdf import open_pdf, read_pages
 from .package import cover_sheet, keyed_hash, log_entry, log_key, manifest, sha256_file, write_json
-from .plan import Recipe, admit, roster
-from .request import Request, load_request
+from .plan import Recipe, admit, consented, in_scope, roster
+from .request import Category, Request, load_request
 from .types import Record, RecordOutcome, Redaction
 from .verify import VerificationFailed, norm, verify_pdf
 
@@ -74,18 +75,27 @@ class _Job:
         self.key = log_key()
         self.log: list[dict] = []
         self.redacted_values: set[str] = set()
-        self.blank_images = recipe.category == "medical_research"
+        self.released_special: set[str] = set()
+        self.consented = consented(request)
+        self.acp = any(p.acp for p in request.parties)
+
+    def _decide(self, finding) -> Redaction:
+        return self.recipe.decide(finding, self.consented, self.acp)
 
     def decide(self, text: str, page: int = 0) -> list[Redaction]:
-        return [self.recipe.decide(f) for f in self.detector.detect(text, page)]
+        return [self._decide(f) for f in self.detector.detect(text, page)]
 
     def redetect(self, text: str, page: int) -> list[Redaction]:
         codes = "|".join(re.escape(c) for c in self.recipe.reasons)
         masked = re.sub(rf"\b(?:{codes})\b", lambda m: " " * len(m.group(0)), text)
-        return [d for d in map(self.recipe.decide, self.detector.quick(masked, page))
-                if d.decision == "redact"]
+        return [d for d in map(self._decide, self.detector.quick(masked, page))
+                if d.decision == "redact" and not d.finding.entity.startswith("SPECIAL_")]
 
     def record(self, rec: Record, index: int) -> RecordOutcome:
+        if not in_scope(self.request, rec.info_category):
+            named = ", ".join(self.request.consent.information) if self.request.consent else ""
+            return RecordOutcome(rec, "withheld", f"outside the consent: the release names {named}, "
+                                 f"not '{rec.info_category}'")
         reason = unsupported_reason(rec)
         if reason:
             return RecordOutcome(rec, "withheld", reason, needs_attention=True)
@@ -104,7 +114,7 @@ class _Job:
                 by_page[pt.number] = reds
                 boxes = boxes_for(pt, reds)
                 all_boxes.extend(boxes)
-                redact_page(doc[pt.number], boxes, blank_images=self.blank_images)
+                redact_page(doc[pt.number], boxes, blank_images=self.recipe.blank_images)
             sanitise(doc)
             save(doc, dest)
         except Unreadable as exc:
@@ -127,6 +137,8 @@ class _Job:
             for r in reds:
                 if r.decision == "redact":
                     self.redacted_values.add(r.finding.text)
+                elif r.finding.entity.startswith("SPECIAL_"):
+                    self.released_special.add(r.finding.entity)
         boxes_of: dict[int, list] = {}
         for b in all_boxes:
             for r in b.covers:
@@ -165,7 +177,8 @@ def _check_out(out_dir: Path, force: bool) -> None:
         raise OutputExists(f"{out_dir / 'release'} already exists; choose another --out or pass --force to replace it")
 
 
-def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: Progress | None = None) -> ReleaseResult:
+def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: Progress | None = None,
+            as_of: dt.date | None = None) -> ReleaseResult:
     """Release one request folder into OUT/release and OUT/internal. Never raises for bad input:
     the result carries the exit code and the one-line message."""
     result = ReleaseResult(request_dir, out_dir)
@@ -173,7 +186,7 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
     try:
         request = load_request(request_dir)
         result.request_id = request.request_id
-        recipe = admit(request)
+        recipe = admit(request, as_of)
         _check_out(out_dir, force)
         out_dir.mkdir(parents=True, exist_ok=True)
         staging = out_dir / f".redactkit-staging-{uuid.uuid4().hex[:8]}"
@@ -189,7 +202,8 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
             progress("", len(records), len(records))
         names = {o.record.relpath: job.safe_text(o.record.relpath) for o in result.outcomes}
         case_id = job.safe_text(request.case.id) if request.case.id else None
-        m = manifest(request, recipe, result.outcomes, names, case_id)
+        m = manifest(request, recipe, result.outcomes, names, case_id,
+                     {e: recipe.special_notices[e] for e in sorted(job.released_special) if e in recipe.special_notices})
         _verify_manifest(job, m)
         write_json(m, job.release_dir / "manifest.json")
         cover_sheet(m, job.release_dir / "manifest.pdf")
@@ -261,15 +275,15 @@ def find_requests(paths: list[Path]) -> list[Path]:
 
 
 def release_many(requests: list[Path], out_dir: Path, *, force: bool = False,
-                 progress: Progress | None = None, on_result: Callable[[ReleaseResult], None] | None = None
-                 ) -> list[ReleaseResult]:
+                 progress: Progress | None = None, on_result: Callable[[ReleaseResult], None] | None = None,
+                 as_of: dt.date | None = None) -> list[ReleaseResult]:
     """Release each request; one request's failure does not stop the others. With one request the
     package goes to OUT/release; with several, to OUT/<request folder name>/release."""
     results = []
     single = len(requests) == 1
     for req in requests:
         target = out_dir if single else out_dir / req.name
-        res = release(req, target, force=force, progress=progress)
+        res = release(req, target, force=force, progress=progress, as_of=as_of)
         results.append(res)
         if on_result:
             on_result(res)

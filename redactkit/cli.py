@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -46,6 +47,8 @@ def release(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing release in OUT.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary for scripts instead of the table.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    as_of: Annotated[Optional[datetime], typer.Option("--as-of", formats=["%Y-%m-%d"],
+                     help="Judge a consent's expiry on this date instead of today (re-runs).")] = None,
 ):
     """Release one or many request folders: ingest, detect, plan (the requester's recipe), redact,
     verify with an independent reader, and write the release package with its manifest.
@@ -72,7 +75,8 @@ def release(
                 err.print(f"[red]{res.request_dir}[/red]: {res.message}", soft_wrap=True, markup=True)
 
         try:
-            release_many(found, out, force=force, progress=progress, on_result=on_result)
+            release_many(found, out, force=force, progress=progress, on_result=on_result,
+                         as_of=as_of.date() if as_of else None)
         except KeyboardInterrupt:
             err.print("interrupted; requests not finished were not released")
             raise typer.Exit(ExitCode.ctrl_c)

@@ -48,7 +48,7 @@ def log_entry(key: bytes, record: str, red: Redaction, box=None) -> dict:
 
 
 def manifest(request: Request, recipe: Recipe, outcomes: list[RecordOutcome], source_names: dict[str, str],
-             case_id: str | None) -> dict:
+             case_id: str | None, special_notices: dict[str, str] | None = None) -> dict:
     released = [o for o in outcomes if o.status == "released"]
     attention = [o for o in outcomes if o.needs_attention]
     totals: dict[str, int] = {}
@@ -63,10 +63,18 @@ def manifest(request: Request, recipe: Recipe, outcomes: list[RecordOutcome], so
                     "case_id": case_id},
         "requester": {"name": request.requester.name, "category": request.requester.category.value},
         "legal_basis": recipe.legal_basis,
+        **({"consent": {"form": request.consent.form, "reference": request.consent.reference,
+                        "signed_on": request.consent.signed_on.isoformat(),
+                        "expires": request.consent.expires.isoformat(), "recipient": request.consent.recipient,
+                        "information": request.consent.information, "purpose": request.consent.purpose}}
+           if request.consent and request.requester.category.value == "third_party_release" else {}),
+        **({"legal_review": {"approved_by": request.legal_review.approved_by,
+                             "reference": request.legal_review.reference}} if request.legal_review else {}),
         "recipe": {"name": recipe.name, "title": recipe.title, "sha256": recipe.sha256},
         "status": "incomplete" if attention else "complete",
         "reason_codes": {code: {"label": r.label, "basis": r.basis} for code, r in recipe.reasons.items()},
         "redisclosure_notice": " ".join(recipe.redisclosure_notice.split()),
+        "special_category_notices": special_notices or {},
         "records": [{
             "source": source_names[o.record.relpath],
             "source_sha256": o.record.sha256,
@@ -109,6 +117,7 @@ def cover_sheet(m: dict, dest: Path) -> None:
 <p>Department of Children and Families, Office of Legal Affairs. Prepared {e(m['generated_at'][:10])}
 by redactkit {e(m['tool']['version'])}.</p>
 <p class="notice">{e(m['redisclosure_notice'])}</p>
+{"".join(f'<p class="notice">{e(t)}</p>' for t in m["special_category_notices"].values())}
 <h2>Recipient</h2>
 <table><tr><th>Recipient</th><td>{e(who['name'])}</td></tr>
 <tr><th>Category</th><td>{e(who['category'])}</td></tr>

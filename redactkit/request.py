@@ -86,6 +86,13 @@ class Consent(_Strict):
     information: list[str]
     purpose: str = ""
     revoked: bool = False
+    on_behalf_of: str | None = None   # when signed_by is a party's attorney or authorized representative
+    reference: str | None = None      # the agency's reference for the signed form
+
+    @field_validator("information", mode="before")
+    @classmethod
+    def _info(cls, v):
+        return [v] if isinstance(v, str) else v
 
 
 class LegalReview(_Open):

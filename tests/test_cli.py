@@ -79,5 +79,5 @@ def test_manifest_cover_sheet_has_notice_and_legend(cli, tmp_path):
     text = " ".join(" ".join(p.get_text() for p in pymupdf.open(tmp_path / "release" / "manifest.pdf")).split())
     assert "Further disclosure" in text and "§17a-101k" in text and "Reporter identity" in text
     manifest = json.loads((tmp_path / "release" / "manifest.json").read_text())
-    assert set(manifest["reason_codes"]) == {"RI", "TP", "FP", "PI"}
+    assert set(manifest["reason_codes"]) == {"RI", "TP", "FP", "PI", "SC", "AC"}
     assert manifest["requester"] == {"name": "Linda Bowers", "category": "parent_guardian"}

@@ -63,8 +63,8 @@ def test_missing_request_yaml(tmp_path, cli):
 @pytest.mark.parametrize("edit, words", [
     (lambda d: d["case"].update(status="closed"), "open case"),
     (lambda d: d["requester"].update(name="Somebody Else"), "not on the case roster"),
-    (lambda d: d["requester"].update(category="third_party_release"), "not supported"),
-    (lambda d: d["requester"].update(category="other"), "not supported"),
+    (lambda d: d["requester"].update(category="third_party_release"), "no consent"),
+    (lambda d: d["requester"].update(category="other"), "needs legal review"),
     (lambda d: d["requester"].update(name=d["parties"][3]["name"]), "not as a parent or guardian"),
 ])
 def test_refused_requests_write_nothing(request_copy, tmp_path, cli, edit, words):

@@ -63,10 +63,24 @@ class Detector:
             elif r.entity_type == "PERSON":
                 for s, e in _person_parts(text, r.start, r.end, roster_spans):
                     findings.append(Finding(page, s, e, text[s:e], "PERSON", r.score, name, None, "unknown"))
+            elif r.entity_type.startswith("SPECIAL_"):
+                findings.append(Finding(page, r.start, r.end, value, r.entity_type, r.score, name,
+                                        None, self._passage_role(findings, results, r)))
             else:
                 findings.append(Finding(page, r.start, r.end, value, _refine(r.entity_type, value), r.score, name))
         findings.sort(key=lambda f: (f.start, -f.end))
         return findings
+
+    def _passage_role(self, findings, results, passage) -> str:
+        """Whose a special-category passage is: "self" when every party it names is the requester
+        or a child of the case, "others" when it names anyone else, "unknown" when it names nobody."""
+        roles: set[str] = set()
+        for r in results:
+            if r.entity_type == ROSTER_ENTITY and passage.start <= r.start and r.end <= passage.end:
+                roles.update(self._role(self.parties[i]) for i in r.recognition_metadata["parties"])
+        if not roles:
+            return "unknown"
+        return "self" if roles <= {"self", "child"} else "others"
 
     @staticmethod
     def _role(party: Party) -> str:

@@ -28,6 +28,7 @@ _ZIP = r"\d{5}(?:-\d{4})?"
 _DIR = r"(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?[^\S\n]+)?"
 
 from .names import ORG_WORDS, NOT_NAME_WORDS, first_names, fold, last_names  # noqa: E402
+from .special import ReporterClueRecognizer, SpecialCategoryRecognizer  # noqa: E402
 
 
 def _rec(entity: str, name: str, patterns: list[tuple[str, str, float]], context: list[str] | None = None,
@@ -257,4 +258,5 @@ class RoleCueNameRecognizer(EntityRecognizer):
 def project_recognizers() -> list[EntityRecognizer]:
     return [address_recognizer(), zip_recognizer(), phone_recognizer(), ssn_recognizer(),
             email_recognizer(), date_recognizer(), age_recognizer(), case_number_recognizer(),
-            LabelledIdRecognizer(), number_recognizer(), GazetteerNameRecognizer(), RoleCueNameRecognizer()]
+            LabelledIdRecognizer(), number_recognizer(), GazetteerNameRecognizer(), RoleCueNameRecognizer(),
+            SpecialCategoryRecognizer(), ReporterClueRecognizer()]

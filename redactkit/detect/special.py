@@ -1,0 +1,95 @@
+"""Special categories that need their own, specific consent: HIV-related information
+(Conn. Gen. Stat. §19a-583), psychiatric / mental-health treatment (§52-146e), substance-use
+disorder treatment (42 CFR Part 2). And clues to the reporter's identity (§17a-101k).
+
+A passage (the sentence) is reported when it holds a subject term AND a treatment or testing
+context word: "tested for HIV", "attends methadone treatment", "psychiatric evaluation". A bare
+mention ("HIV prevention leaflet") is not enough on its own.
+"""
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+_SUBJECTS = {
+    "SPECIAL_HIV": r"\bHIV\b|\bAIDS\b|human immunodeficiency|antiretroviral|\bART\b regimen|viral load|\bCD4\b|"
+                   r"\bPrEP\b|\bPEP\b|truvada|biktarvy|descovy|genvoya|seropositive|serostatus",
+    "SPECIAL_MENTAL_HEALTH": r"psychiatr\w*|psycholog\w*|psychotherap\w*|mental[ -]health|behavio(?:u)?ral health|"
+                             r"therap(?:y|ist|eutic)|counsel(?:l)?ing|counsel(?:l)?or|depress\w*|anxiety|\bPTSD\b|"
+                             r"bipolar|schizo\w*|psychos[ie]s|psychotic|suicid\w*|self[- ]harm|\bADHD\b|"
+                             r"antidepressant|SSRI|zoloft|prozac|lexapro|abilify|seroquel|risperdal|lithium|"
+                             r"inpatient unit|crisis (?:unit|team|stabili[sz]ation)|\bIICAPS\b|\bEMPS\b",
+    "SPECIAL_SUD": r"substance[ -](?:use|abuse)|alcohol\w*|opioid\w*|opiate\w*|heroin|fentanyl|cocaine|"
+                   r"methamphetamine|marijuana|cannabis|methadone|suboxone|buprenorphine|naltrexone|vivitrol|"
+                   r"narcan|detox\w*|rehab\w*|sobriety|sober|\bAA\b meetings?|\bNA\b meetings?|"
+                   r"alcoholics anonymous|narcotics anonymous|\bIOP\b|intensive outpatient|\bMAT\b|"
+                   r"drug (?:screen|test|use|abuse|treatment)|urine (?:screen|toxicology)|tox(?:icology)? screen",
+}
+_CONTEXT = (r"treat\w*|therap\w*|counsel\w*|test\w*|screen\w*|result\w*|diagnos\w*|positive|negative|"
+            r"prescri\w*|medicat\w*|dose\w*|clinic\w*|program\w*|admit\w*|admission|discharg\w*|enrol\w*|"
+            r"attend\w*|session\w*|evaluat\w*|assess\w*|hospitali[sz]\w*|referr\w*|refer\w*|status|"
+            r"provider|services|regimen|maintenance|relapse\w*|recover\w*|meeting\w*|seen by|"
+            r"psychiatrist|clinician|intake|appointment\w*|care|condition|infection|infected|symptom\w*")
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+
+
+class SpecialCategoryRecognizer(EntityRecognizer):
+    """Sentences about HIV, mental-health treatment or substance-use treatment."""
+
+    def __init__(self):
+        self._subjects = {e: re.compile(rx, re.IGNORECASE) for e, rx in _SUBJECTS.items()}
+        self._context = re.compile(rf"\b(?:{_CONTEXT})", re.IGNORECASE)
+        super().__init__(supported_entities=list(_SUBJECTS), name="SpecialCategoryRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        out = []
+        for sent in _SENTENCE.finditer(text):
+            s = sent.group(0)
+            if not self._context.search(s):
+                continue
+            lead = len(s) - len(s.lstrip())
+            for entity, rx in self._subjects.items():
+                if (not entities or entity in entities) and rx.search(s):
+                    out.append(RecognizerResult(entity, sent.start() + lead, sent.end(), 0.8,
+                                                analysis_explanation=None,
+                                                recognition_metadata={"recognizer_name": self.name}))
+        return out
+
+
+_REPORTER = r"(?:reporter|reporting (?:party|person)|caller|referent|referral source|complainant|the person who (?:called|reported))"
+_CLUE_RX = re.compile(
+    rf"(?i:\b(?:the\s+)?{_REPORTER})\b[^.!?\n]{{0,160}}[.!?]?"
+    r"|(?i:\bthe\s+(?:school\s+)?(?:nurse|teacher|principal|counsell?or|social worker|coach|neighbou?r|doctor|"
+    r"pediatrician|therapist|landlord|babysitter|bus driver|guidance counsell?or|daycare provider)\b"
+    r"[^.!?\n]{0,60}\b(?:called|reported|contacted|phoned|made (?:the|a) report|filed)\b[^.!?\n]{0,120}[.!?]?)")
+
+
+_DESCRIBES = re.compile(r"(?i)(?:,|\u2014|\s-)\s*(?:a|an|the|who|whose|from|at|her|his|their|[A-Z][a-z]+)\b|"
+                        r"\b(?:is|was|identified as|works?|worked|lives|lived|employed|described as)\s+"
+                        r"(?:a|an|the|at|in|as|for|on|with|next|across)\b|\bwho\b|\bfrom\b|\bat\b")
+
+
+class ReporterClueRecognizer(EntityRecognizer):
+    """Words that identify who reported: "the reporter, a teacher at Lincoln Elementary, ...",
+    "the school nurse called the Careline". The whole clause is the clue."""
+
+    def __init__(self):
+        super().__init__(supported_entities=["REPORTER_CLUE"], name="ReporterClueRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        out = []
+        for m in _CLUE_RX.finditer(text):
+            clause = m.group(0)
+            # "the reporter was informed" says nothing about who they are: no clue
+            if re.match(rf"(?i)\s*(?:the\s+)?{_REPORTER}", clause) and not _DESCRIBES.search(clause):
+                continue
+            out.append(RecognizerResult("REPORTER_CLUE", m.start(), m.end(), 0.7, analysis_explanation=None,
+                                        recognition_metadata={"recognizer_name": self.name}))
+        return out
