@@ -18,6 +18,7 @@ from typing import Callable
 
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
+from . import ledger as ledger_mod
 from .apply import RedactionBox, boxes_for, redact_page, sanitise, save
 from .detect import Detector
 from .errors import ExitCode, OutputExists, RedactkitError
@@ -178,7 +179,7 @@ def _check_out(out_dir: Path, force: bool) -> None:
 
 
 def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: Progress | None = None,
-            as_of: dt.date | None = None) -> ReleaseResult:
+            as_of: dt.date | None = None, ledger: Path | None = None) -> ReleaseResult:
     """Release one request folder into OUT/release and OUT/internal. Never raises for bad input:
     the result carries the exit code and the one-line message."""
     result = ReleaseResult(request_dir, out_dir)
@@ -214,6 +215,13 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
                     "records": {o.record.relpath: o.record.sha256 for o in result.outcomes},
                     "requester_hmac": keyed_hash(job.key, request.requester.name)},
                    job.internal_dir / "sources.json")
+        check = ledger_mod.verify(ledger)
+        if check.problems:
+            raise ledger_mod.LedgerBroken(f"the accounting ledger fails verification ({check.problems[0]}); "
+                                          "nothing was released. Run: redactkit accounting --verify")
+        entry = ledger_mod.disclosure_entry(result, request, recipe, m)
+        entry["manifest_sha256"] = sha256_file(job.release_dir / "manifest.json")
+        ledger_mod.append(entry, ledger)
         _commit(staging, out_dir, force)
         staging = None
         attention = sum(o.needs_attention for o in result.outcomes)
@@ -276,14 +284,14 @@ def find_requests(paths: list[Path]) -> list[Path]:
 
 def release_many(requests: list[Path], out_dir: Path, *, force: bool = False,
                  progress: Progress | None = None, on_result: Callable[[ReleaseResult], None] | None = None,
-                 as_of: dt.date | None = None) -> list[ReleaseResult]:
+                 as_of: dt.date | None = None, ledger: Path | None = None) -> list[ReleaseResult]:
     """Release each request; one request's failure does not stop the others. With one request the
     package goes to OUT/release; with several, to OUT/<request folder name>/release."""
     results = []
     single = len(requests) == 1
     for req in requests:
         target = out_dir if single else out_dir / req.name
-        res = release(req, target, force=force, progress=progress, as_of=as_of)
+        res = release(req, target, force=force, progress=progress, as_of=as_of, ledger=ledger)
         results.append(res)
         if on_result:
             on_result(res)

@@ -49,6 +49,8 @@ def release(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_of: Annotated[Optional[datetime], typer.Option("--as-of", formats=["%Y-%m-%d"],
                      help="Judge a consent's expiry on this date instead of today (re-runs).")] = None,
+    ledger: Annotated[Optional[Path], typer.Option("--ledger", help="The accounting-of-disclosures ledger "
+                      "(default: REDACTKIT_LEDGER, else ~/.local/share/redactkit/ledger.jsonl).")] = None,
 ):
     """Release one or many request folders: ingest, detect, plan (the requester's recipe), redact,
     verify with an independent reader, and write the release package with its manifest.
@@ -76,7 +78,7 @@ def release(
 
         try:
             release_many(found, out, force=force, progress=progress, on_result=on_result,
-                         as_of=as_of.date() if as_of else None)
+                         as_of=as_of.date() if as_of else None, ledger=ledger)
         except KeyboardInterrupt:
             err.print("interrupted; requests not finished were not released")
             raise typer.Exit(ExitCode.ctrl_c)
@@ -88,10 +90,66 @@ def release(
     raise typer.Exit(int(code))
 
 
-def _table(results) -> None:
+@app.command()
+def accounting(
+    party: Annotated[Optional[str], typer.Option("--party", help="List every disclosure of this person's information.")] = None,
+    verify: Annotated[bool, typer.Option("--verify", help="Check that the ledger has not been edited.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+    ledger: Annotated[Optional[Path], typer.Option("--ledger", help="The ledger file (default: REDACTKIT_LEDGER, "
+                      "else ~/.local/share/redactkit/ledger.jsonl).")] = None,
+):
+    """The accounting of disclosures (45 CFR 164.528): every release is recorded in an append-only,
+    hash-chained ledger. --party lists the disclosures of one person's information; --verify detects
+    an edited, inserted or removed entry (exit 8)."""
+    from . import ledger as ledger_mod
+    from .errors import RedactkitError
+
+    if not party and not verify:
+        err.print("give --party NAME or --verify; see redactkit accounting --help")
+        raise typer.Exit(ExitCode.usage)
+    try:
+        if verify:
+            check = ledger_mod.verify(ledger)
+            if as_json:
+                typer.echo(json.dumps({"ledger": str(ledger_mod.ledger_path(ledger)), "entries": check.entries,
+                                       "ok": not check.problems, "problems": check.problems}, indent=2))
+            elif check.problems:
+                err.print(f"ledger {ledger_mod.ledger_path(ledger)}: {len(check.problems)} problem(s)", soft_wrap=True)
+                for p in check.problems:
+                    err.print(f"  {p}", soft_wrap=True)
+            else:
+                typer.echo(f"ledger {ledger_mod.ledger_path(ledger)}: {check.entries} entries, chain intact")
+            if check.problems:
+                raise typer.Exit(ExitCode.ledger_broken)
+        if party:
+            entries = ledger_mod.for_party(party, ledger)
+            rows = [{"date": e["date"], "recipient": e["recipient"]["name"], "category": e["recipient"]["category"],
+                     "purpose": e["purpose"], "request_id": e["request_id"],
+                     "consent": (e["consent"] or {}).get("reference") or (e["consent"] or {}).get("form"),
+                     "records": len(e["disclosed"]), "disclosed": e["disclosed"], "seq": e["seq"]} for e in entries]
+            if as_json:
+                typer.echo(json.dumps({"party": party, "disclosures": rows}, indent=2))
+            else:
+                table = Table(title=f"Disclosures of {party}'s information")
+                for col in ("date", "recipient", "category", "purpose", "records", "request", "consent"):
+                    table.add_column(col, overflow="fold")
+                for r in rows:
+                    table.add_row(r["date"], r["recipient"], r["category"], r["purpose"], str(r["records"]),
+                                  r["request_id"], r["consent"] or "-")
+                _console().print(table)
+    except RedactkitError as exc:
+        err.print(exc.message, soft_wrap=True)
+        raise typer.Exit(exc.exit_code)
+
+
+def _console() -> Console:
+    """Standard output; 120 columns when it is not a terminal (a file, a pipe, a CI log)."""
     out = Console(highlight=False)
-    if not out.is_terminal:
-        out = Console(highlight=False, width=120)
+    return out if out.is_terminal else Console(highlight=False, width=120)
+
+
+def _table(results) -> None:
+    out = _console()
     table = Table(title="redactkit release")
     table.add_column("request", overflow="fold", min_width=20)
     table.add_column("status", no_wrap=True)

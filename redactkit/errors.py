@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     needs_attention = 5     # package written, but some records were withheld as unreadable/unverified
     output_exists = 6       # OUT already holds a release; use --force
     missing_dependency = 7  # the NER model or another part of the install is missing
+    ledger_broken = 8       # the accounting ledger fails verification (edited, truncated)
     internal_error = 9      # a bug: reported without a traceback, the request is not released
     ctrl_c = 130
 
@@ -52,7 +53,8 @@ class InvalidRecipe(RedactkitError):
 
 # For a batch: the exit code is that of the most severe request, in this order (least first).
 SEVERITY = [ExitCode.ok, ExitCode.needs_attention, ExitCode.output_exists, ExitCode.refused,
-            ExitCode.invalid_request, ExitCode.missing_dependency, ExitCode.internal_error, ExitCode.ctrl_c,
+            ExitCode.invalid_request, ExitCode.missing_dependency, ExitCode.ledger_broken, ExitCode.internal_error,
+            ExitCode.ctrl_c,
             ExitCode.usage]
 
 

@@ -22,7 +22,8 @@ import yaml
 from faker import Faker
 
 CATEGORIES = ["parent_guardian", "client", "attorney_representative", "dcf_staff",
-              "assistant_attorney_general", "court", "medical_research"]
+              "assistant_attorney_general", "court", "medical_research", "third_party_release",
+              "law_enforcement", "public_health", "other"]
 
 NARRATIVE = [
     "The worker observed that the home had adequate food and working utilities.",
@@ -58,6 +59,7 @@ def make_case(seed: int) -> dict:
         "reporter": person(fake), "neighbor": person(fake), "worker": person(fake),
         "foster1": person(fake), "foster2": person(fake), "doctor": person(fake), "teacher": person(fake),
         "stranger": person(fake),  # mentioned, not on the roster
+        "provider2": person(fake),  # the third party holding a release
         "family_street": fake.street_address(), "family_city": f"{fake.city()}, CT {fake.zipcode()}",
         "foster_street": fake.street_address(), "foster_city": f"{fake.city()}, CT {fake.zipcode()}",
         "reporter_phone": fake.numerify("(###) ###-####"), "reporter_email": fake.email(),
@@ -70,7 +72,12 @@ def make_case(seed: int) -> dict:
         "visit_date": fake.date_between("-2y", "-30d").strftime("%B %d, %Y").replace(" 0", " "),
         "intake_date": fake.date_between("-3y", "-2y").strftime("%m/%d/%Y"),
         "narrative": random.sample(NARRATIVE, 6),
+        "school": f"{fake.last_name()} Elementary School",
     }
+    c["hiv"] = f"{child['first']} was tested for HIV at the clinic and the result was negative."
+    c["sud"] = f"{mother['first']} {family} said she attends methadone maintenance treatment three times a week."
+    c["psych"] = f"{father['name']} began psychiatric treatment for depression last spring."
+    c["clue"] = f"The reporter, a teacher at {c['school']}, asked to remain anonymous."
     return c
 
 
@@ -108,7 +115,7 @@ def intake_report(c: dict, path: Path) -> None:
 could not be reached by the reporter. The neighbor, {c['neighbor']['name']}, was also said to have seen
 the child outside late in the evening. {c['narrative'][0]}</p>
 <p>The report was screened in and assigned to {c['worker']['name']} for investigation.
-{r['last'].upper()}, {r['first']} asked that their identity be kept confidential.</p>
+{r['last'].upper()}, {r['first']} asked that their identity be kept confidential. {c['clue']}</p>
 """)
 
 
@@ -120,7 +127,8 @@ def visit_notes(c: dict, path: Path, extra_pages: int = 0) -> None:
 weekends. Mr. {f['last']} was not present. {ch['first']}'s pediatrician, Dr. {c['doctor']['last']}, was
 contacted by phone. {c['narrative'][3]}</p>""",
              f"""<p>{c['stranger']['name']}, a family friend, was staying at the home during the visit. {c['narrative'][4]}
-Worker {w['last']} will return after the school review.</p>"""]
+Worker {w['last']} will return after the school review.</p>""",
+             f"""<p>{c['sud']} {c['psych']}</p>"""]
     for i in range(extra_pages):
         paras.append(f"""<p>Follow-up contact {i + 1}: {w['name']} spoke with {m['name']} about {ch['first']}'s
 progress. {c['narrative'][i % 6]} {c['narrative'][(i + 1) % 6]} {c['narrative'][(i + 2) % 6]}
@@ -144,7 +152,7 @@ def discharge_summary(c: dict, path: Path) -> None:
         page.insert_text((180, y), value, fontsize=10, fontname="helv")
         y += 16
     text = (f"{ch['first']} was seen for a minor injury to the left wrist. {c['narrative'][5]} Follow-up with "
-            f"Dr. {d['last']} in two weeks. Parent {c['mother']['name']} was given discharge instructions.")
+            f"Dr. {d['last']} in two weeks. Parent {c['mother']['name']} was given discharge instructions. {c['hiv']}")
     page.insert_textbox(pymupdf.Rect(72, y + 10, 540, y + 120), text, fontsize=10, fontname="tiro")
     page.insert_text((72, 760), f"Confidential - {c['case_id']}", fontsize=6, fontname="helv")
     doc.set_metadata({"author": d["name"], "title": f"Discharge {ch['name']}"})
@@ -195,7 +203,11 @@ def write_request(c: dict, category: str, root: Path, expected_dir: Path, extra_
     requester = {"parent_guardian": c["mother"]["name"], "client": c["child"]["name"],
                  "attorney_representative": "Jordan Ellery, Esq.", "dcf_staff": c["worker"]["name"],
                  "assistant_attorney_general": "AAG Robin Castellano", "court": "Superior Court for Juvenile Matters",
-                 "medical_research": "Pediatric Outcomes Study, State University"}[category]
+                 "medical_research": "Pediatric Outcomes Study, State University",
+                 "third_party_release": f"Dr. {c['provider2']['name']}",
+                 "law_enforcement": "Det. Sam Okafor, State Police Troop H",
+                 "public_health": "Department of Public Health, Epidemiology Program",
+                 "other": "Hartford Courant newsroom"}[category]
     req = {"request_id": rid, "received": "2026-11-20",
            "requester": {"name": requester, "category": category},
            "case": {"id": c["case_id"], "status": "open"},
@@ -213,6 +225,14 @@ def write_request(c: dict, category: str, root: Path, expected_dir: Path, extra_
            ]}
     if category == "attorney_representative":
         req["requester"]["represents"] = c["mother"]["name"]
+    if category == "third_party_release":
+        req["consent"] = {"form": "DCF-2131F", "signed_by": c["mother"]["name"], "signed_on": "2026-06-01",
+                          "expires": "2030-06-01", "recipient": requester, "information": ["medical"],
+                          "purpose": "continuity of care", "reference": f"ROI-{c['seed']}"}
+    if category == "other":
+        req["legal_review"] = {"approved_by": "J. Smith, Office of Legal Affairs", "reference": f"OLA-2026-{c['seed']}"}
+    if category == "law_enforcement":
+        req["parties"][5]["acp"] = True   # the first foster parent is in the Address Confidentiality Program
     (d / "request.yaml").write_text(yaml.safe_dump(req, sort_keys=False), encoding="utf-8")
     expected_dir.mkdir(parents=True, exist_ok=True)
     (expected_dir / f"{rid}.json").write_text(json.dumps(expected(c, category), indent=1), encoding="utf-8")
@@ -220,22 +240,45 @@ def write_request(c: dict, category: str, root: Path, expected_dir: Path, extra_
 
 
 def expected(c: dict, category: str) -> dict:
+    """What must not be readable in the release, and what must stay readable, per category."""
     third = [c["reporter"]["name"], c["reporter"]["last"], c["neighbor"]["name"], c["foster1"]["name"],
              c["foster2"]["name"], c["doctor"]["name"], c["teacher"]["name"], c["stranger"]["name"],
              c["reporter_phone"], c["reporter_email"], c["father_ssn"], c["father_phone"], c["foster_phone"],
-             c["foster_street"], c["foster_city"]]
+             c["foster_street"], c["foster_city"], c["school"]]
     narrative = c["narrative"]
-    if category in {"parent_guardian", "client", "attorney_representative"}:
-        return {"must_redact": third, "must_keep": [c["child"]["name"], c["mother"]["name"],
-                                                     c["worker"]["name"], c["visit_date"], *narrative]}
+    family = [c["child"]["name"], c["mother"]["name"], c["worker"]["name"]]
+    if category in {"parent_guardian", "attorney_representative"}:   # as the mother
+        return {"must_redact": third + [c["psych"]], "must_keep": [*family, c["visit_date"], *narrative,
+                                                                   c["sud"], c["hiv"]]}
+    if category == "client":                                           # the child
+        return {"must_redact": third + [c["psych"], c["sud"]], "must_keep": [*family, c["visit_date"], *narrative,
+                                                                            c["hiv"]]}
     if category == "medical_research":
         return {"must_redact": third + [c["child"]["name"], c["child"]["first"], c["mother"]["name"],
                                         c["father"]["name"], c["worker"]["name"], c["family_street"],
                                         c["family_city"], c["mrn"], c["medicaid"], c["case_id"], c["dob"],
                                         c["visit_date"], c["student_id"]],
                 "must_keep": narrative}
+    if category == "third_party_release":   # consent names medical only: no HIV, nothing outside medical
+        return {"must_redact": third + [c["hiv"], c["sud"], c["psych"], c["father"]["name"]],
+                "must_keep": [c["child"]["name"], c["mother"]["name"], narrative[5],
+                              "was seen for a minor injury to the left wrist"]}
+    if category == "law_enforcement":       # reporter identity allowed; SUD treatment and ACP address not
+        return {"must_redact": [c["sud"], c["foster_street"], c["foster_city"], c["foster_phone"]],
+                "must_keep": [*family, c["reporter"]["name"], c["foster1"]["name"], *narrative]}
+    if category == "public_health":
+        return {"must_redact": third + [c["hiv"], c["sud"], c["psych"]],
+                "must_keep": [*family, *narrative]}
+    if category == "other":
+        return {"must_redact": third + [c["child"]["name"], c["mother"]["name"], c["father"]["name"],
+                                        c["worker"]["name"], c["family_street"], c["case_id"], c["dob"],
+                                        c["hiv"], c["sud"], c["psych"]],
+                "must_keep": narrative}
     return {"must_redact": [], "must_keep": [c["child"]["name"], c["reporter"]["name"], c["foster1"]["name"],
-                                             c["father_ssn"], c["worker"]["name"], *narrative]}
+                                             c["father_ssn"], c["worker"]["name"], *narrative, c["sud"],
+                                             c["hiv"], c["psych"], c["clue"]]} if category != "court" else \
+        {"must_redact": [c["sud"]], "must_keep": [c["child"]["name"], c["reporter"]["name"], c["foster1"]["name"],
+                                                  c["worker"]["name"], *narrative, c["hiv"], c["psych"]]}
 
 
 def generate(out: Path, seed: int = 1873, extra_pages: int = 0, categories=CATEGORIES) -> list[str]:

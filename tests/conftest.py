@@ -23,6 +23,7 @@ sys.path.insert(0, str(SAMPLES))
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_key(tmp_path_factory):
     os.environ["REDACTKIT_LOG_KEY_FILE"] = str(tmp_path_factory.mktemp("key") / "log.key")
+    os.environ["REDACTKIT_LEDGER"] = str(tmp_path_factory.mktemp("ledger") / "ledger.jsonl")
 
 
 @pytest.fixture(scope="session")
