@@ -12,25 +12,41 @@ import re
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-_SUBJECTS = {
-    "SPECIAL_HIV": r"\bHIV\b|\bAIDS\b|human immunodeficiency|antiretroviral|\bART\b regimen|viral load|\bCD4\b|"
-                   r"\bPrEP\b|\bPEP\b|truvada|biktarvy|descovy|genvoya|seropositive|serostatus",
-    "SPECIAL_MENTAL_HEALTH": r"psychiatr\w*|psycholog\w*|psychotherap\w*|mental[ -]health|behavio(?:u)?ral health|"
-                             r"therap(?:y|ist|eutic)|counsel(?:l)?ing|counsel(?:l)?or|depress\w*|anxiety|\bPTSD\b|"
-                             r"bipolar|schizo\w*|psychos[ie]s|psychotic|suicid\w*|self[- ]harm|\bADHD\b|"
-                             r"antidepressant|SSRI|zoloft|prozac|lexapro|abilify|seroquel|risperdal|lithium|"
-                             r"inpatient unit|crisis (?:unit|team|stabili[sz]ation)|\bIICAPS\b|\bEMPS\b",
-    "SPECIAL_SUD": r"substance[ -](?:use|abuse)|alcohol\w*|opioid\w*|opiate\w*|heroin|fentanyl|cocaine|"
-                   r"methamphetamine|marijuana|cannabis|methadone|suboxone|buprenorphine|naltrexone|vivitrol|"
-                   r"narcan|detox\w*|rehab\w*|sobriety|sober|\bAA\b meetings?|\bNA\b meetings?|"
-                   r"alcoholics anonymous|narcotics anonymous|\bIOP\b|intensive outpatient|\bMAT\b|"
-                   r"drug (?:screen|test|use|abuse|treatment)|urine (?:screen|toxicology)|tox(?:icology)? screen",
+# Per category: terms specific enough to mark a passage on their own, and terms that need a
+# treatment or testing word in the same sentence ("HIV" alone may be an awareness week).
+_STRONG = {
+    "SPECIAL_HIV": r"viral load|\bCD4\b|antiretroviral|\bARVs?\b|biktarvy|truvada|descovy|genvoya|triumeq|"
+                   r"seropositive|serostatus|HIV[- ](?:positive|negative|test\w*|status|infection|infected|care)|"
+                   r"(?:living|diagnosed) with (?:HIV|AIDS)",
+    "SPECIAL_MENTAL_HEALTH": r"psychiatr\w*|psychotherap\w*|psychological (?:evaluation|assessment|testing)|"
+                             r"mental[ -]health (?:treatment|services|clinic|evaluation|assessment|diagnosis|provider)|"
+                             r"antidepressant|antipsychotic|\bSSRI\b|zoloft|prozac|lexapro|abilify|seroquel|risperdal|"
+                             r"adderall|ritalin|concerta|vyvanse|intuniv|suicidal (?:ideation|thoughts|attempt)|"
+                             r"suicide attempt|self[- ]harm\w*|(?:emergency|72[- ]hour|psychiatric) hold|"
+                             r"inpatient (?:psychiatric|unit)|crisis (?:unit|team|stabili[sz]ation)|\bIICAPS\b|\bEMPS\b",
+    "SPECIAL_SUD": r"methadone|suboxone|buprenorphine|naltrexone|vivitrol|detox\w*|\brehab\w*|"
+                   r"\b(?:AA|NA)\b meetings?|alcoholics anonymous|narcotics anonymous|intensive outpatient|"
+                   r"(?:substance|alcohol|opioid|cannabis|stimulant|drug) use disorder|substance[- ]exposed|"
+                   r"neonatal abstinence|\bNAS\b|medication[- ]assisted treatment|toxicology|tox screen|"
+                   r"urine (?:screen|drug screen|toxicology)|sobriety|substance (?:abuse|use) (?:treatment|program|"
+                   r"evaluation|assessment|counsel\w*|services)",
+}
+_WEAK = {
+    "SPECIAL_HIV": r"\bHIV\b|\bAIDS\b|human immunodeficiency|\bPrEP\b",
+    "SPECIAL_MENTAL_HEALTH": r"psycholog\w*|mental[ -]health|behavio(?:u)?ral health|therap(?:y|ist|eutic)|"
+                             r"counsel(?:l)?ing|counsel(?:l)?or|depress\w*|anxiety|\bPTSD\b|trauma|bipolar|"
+                             r"schizo\w*|psychos[ie]s|psychotic|suicid\w*|\bADHD\b|\bODD\b|lithium|eating disorder",
+    "SPECIAL_SUD": r"substance[ -](?:use|abuse)|alcohol\w*|opioid\w*|opiate\w*|heroin|fentanyl|cocaine|crack|"
+                   r"methamphetamine|marijuana|cannabis|\bTHC\b|narcan|sober|\bMAT\b|\bIOP\b|withdrawal|"
+                   r"drug (?:screen|test|use|abuse|treatment)|relapse\w*|overdose\w*",
 }
 _CONTEXT = (r"treat\w*|therap\w*|counsel\w*|test\w*|screen\w*|result\w*|diagnos\w*|positive|negative|"
             r"prescri\w*|medicat\w*|dose\w*|clinic\w*|program\w*|admit\w*|admission|discharg\w*|enrol\w*|"
             r"attend\w*|session\w*|evaluat\w*|assess\w*|hospitali[sz]\w*|referr\w*|refer\w*|status|"
-            r"provider|services|regimen|maintenance|relapse\w*|recover\w*|meeting\w*|seen by|"
-            r"psychiatrist|clinician|intake|appointment\w*|care|condition|infection|infected|symptom\w*")
+            r"provider|services|regimen|maintenance|relapse\w*|recover\w*|meeting\w*|seen by|sees|takes|taking|"
+            r"psychiatrist|clinician|intake|appointment\w*|care|condition|infection|infected|symptom\w*|"
+            r"disorder|history of|undetectable|detectable|level|count|hold|ideation|thoughts|attempt\w*|"
+            r"monitor\w*|exposed|withdrawal|dependen\w*|addict\w*|abuse|rehab\w*|detox\w*")
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
 
 
@@ -38,9 +54,10 @@ class SpecialCategoryRecognizer(EntityRecognizer):
     """Sentences about HIV, mental-health treatment or substance-use treatment."""
 
     def __init__(self):
-        self._subjects = {e: re.compile(rx, re.IGNORECASE) for e, rx in _SUBJECTS.items()}
+        self._strong = {e: re.compile(rx, re.IGNORECASE) for e, rx in _STRONG.items()}
+        self._weak = {e: re.compile(rx, re.IGNORECASE) for e, rx in _WEAK.items()}
         self._context = re.compile(rf"\b(?:{_CONTEXT})", re.IGNORECASE)
-        super().__init__(supported_entities=list(_SUBJECTS), name="SpecialCategoryRecognizer")
+        super().__init__(supported_entities=list(_STRONG), name="SpecialCategoryRecognizer")
 
     def load(self) -> None:
         pass
@@ -49,11 +66,17 @@ class SpecialCategoryRecognizer(EntityRecognizer):
         out = []
         for sent in _SENTENCE.finditer(text):
             s = sent.group(0)
-            if not self._context.search(s):
-                continue
             lead = len(s) - len(s.lstrip())
-            for entity, rx in self._subjects.items():
-                if (not entities or entity in entities) and rx.search(s):
+            context = None
+            for entity in self._strong:
+                if entities and entity not in entities:
+                    continue
+                hit = self._strong[entity].search(s)
+                if not hit and self._weak[entity].search(s):
+                    if context is None:
+                        context = bool(self._context.search(s))
+                    hit = context
+                if hit:
                     out.append(RecognizerResult(entity, sent.start() + lead, sent.end(), 0.8,
                                                 analysis_explanation=None,
                                                 recognition_metadata={"recognizer_name": self.name}))
