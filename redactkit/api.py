@@ -22,12 +22,12 @@ from . import ledger as ledger_mod
 from .apply import RedactionBox, boxes_for, redact_page, sanitise, save
 from .detect import Detector
 from .errors import ExitCode, OutputExists, RedactkitError
-from .ingest import Unreadable, discover, unsupported_reason
+from .ingest import Unreadable, discover, expand, unsupported_reason
 from .ingest.pdf import open_pdf, read_pages
 from .package import cover_sheet, keyed_hash, log_entry, log_key, manifest, sha256_file, write_json
 from .plan import Recipe, admit, consented, in_scope, roster
 from .request import Category, Request, load_request
-from .types import Record, RecordOutcome, Redaction
+from .types import Finding, Record, RecordOutcome, Redaction
 from .verify import VerificationFailed, norm, verify_pdf
 
 Progress = Callable[[str, int, int], None]   # (record relpath, done, total)
@@ -76,6 +76,7 @@ class _Job:
         self.key = log_key()
         self.log: list[dict] = []
         self.redacted_values: set[str] = set()
+        self.redacted: dict[str, Finding] = {}   # a finding per redacted value, for labels
         self.released_special: set[str] = set()
         self.consented = consented(request)
         self.acp = any(p.acp for p in request.parties)
@@ -106,12 +107,16 @@ class _Job:
             return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
         out_name = f"{self.request.request_id}-{index:03d}.pdf"
         dest = self.release_dir / out_name
+        # an e-mail render: what detection finds in the message's own text is redacted wherever
+        # it stands in the render too (a render can split or ligature what the text holds whole)
+        carry = [r.finding for r in self.decide(rec.source_text) if r.decision == "redact"] if rec.source_text else []
         try:
             pages = read_pages(doc)
             by_page: dict[int, list[Redaction]] = {}
             all_boxes: list[RedactionBox] = []
             for pt in pages:
                 reds = self.decide(pt.text, pt.number)
+                reds += [self._decide(f) for f in self.detector.find_values(pt.text, pt.number, carry)]
                 by_page[pt.number] = reds
                 boxes = boxes_for(pt, reds)
                 all_boxes.extend(boxes)
@@ -138,6 +143,7 @@ class _Job:
             for r in reds:
                 if r.decision == "redact":
                     self.redacted_values.add(r.finding.text)
+                    self.redacted.setdefault(r.finding.text, r.finding)
                 elif r.finding.entity.startswith("SPECIAL_"):
                     self.released_special.add(r.finding.entity)
         boxes_of: dict[int, list] = {}
@@ -159,6 +165,9 @@ class _Job:
         probe = re.sub(r"[_+]", " ", text)
         probe = re.sub(r"\.[A-Za-z0-9]{1,5}$", lambda m: " " * len(m.group(0)), probe)
         reds = [r for r in self.decide(probe) if r.decision == "redact"]
+        # and whatever was redacted in the records, wherever it stands in the label
+        known = [f for t, f in self.redacted.items() if len(t.strip()) > 2]
+        reds += [d for d in map(self._decide, self.detector.find_values(probe, 0, known)) if d.decision == "redact"]
         if not reds:
             return text
         self.redacted_values.update(r.finding.text for r in reds)
@@ -194,7 +203,7 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
         job = _Job(request, recipe, request_dir, staging)
         job.release_dir.mkdir(parents=True)
         job.internal_dir.mkdir(parents=True)
-        records = discover(request_dir)
+        records = expand(discover(request_dir))
         for i, rec in enumerate(records, 1):
             if progress:
                 progress(rec.relpath, i - 1, len(records))

@@ -79,6 +79,7 @@ def manifest(request: Request, recipe: Recipe, outcomes: list[RecordOutcome], so
             "source": source_names[o.record.relpath],
             "source_sha256": o.record.sha256,
             "information_category": o.record.info_category,
+            **({"attached_to": source_names.get(o.record.parent, o.record.parent)} if o.record.parent else {}),
             "status": o.status,
             **({"reason": o.reason} if o.status == "withheld" else {}),
             **({"needs_attention": True} if o.needs_attention else {}),

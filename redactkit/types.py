@@ -21,6 +21,10 @@ class Record:
     sha256: str
     size: int
     kind: str               # "pdf", "email", "image", "other" (from content, not extension)
+    data: bytes | None = field(default=None, repr=False)   # in-memory content (rendered e-mail, attachment)
+    parent: str | None = None        # relpath of the message this record is attached to
+    source_text: str | None = field(default=None, repr=False)  # the message's own text (e-mail renders)
+    problem: str | None = None       # why it cannot be read (set while expanding e-mails)
 
 
 @dataclass

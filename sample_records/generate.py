@@ -186,6 +186,52 @@ will share progress reports with the worker.</p>
 """, css="body {font-family: serif; font-size: 12pt;}")
 
 
+def teacher_email(c: dict, path: Path) -> None:
+    """An e-mail with plain and HTML bodies, a PDF attachment and a forwarded message that carries
+    an attachment of its own; Bcc and routing headers that must never be released."""
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+    import datetime as dt
+
+    t, w, ch, r = c["teacher"], c["worker"], c["child"], c["reporter"]
+    inner = EmailMessage()
+    inner["From"] = f"{r['name']} <{c['reporter_email']}>"
+    inner["To"] = f"{t['name']} <{t['first'].lower()}.{t['last'].lower()}@school.example.org>"
+    inner["Subject"] = "Concern about a student"
+    inner["Date"] = format_datetime(dt.datetime(2026, 3, 2, 8, 15, tzinfo=dt.timezone.utc))
+    inner.set_content(f"I am worried about {ch['first']}. You can call me at {c['reporter_phone']}.\n"
+                      f"{c['narrative'][1]}\n")
+    inner.add_attachment(pdf_bytes(f"Notes by {r['name']} about {ch['name']}. {c['narrative'][2]}"),
+                         maintype="application", subtype="pdf", filename="notes.pdf")
+    msg = EmailMessage()
+    msg["From"] = f"{t['name']} <{t['first'].lower()}.{t['last'].lower()}@school.example.org>"
+    msg["To"] = f"{w['name']} <{w['first'].lower()}.{w['last'].lower()}@ct.gov>"
+    msg["Bcc"] = f"{c['stranger']['name']} <hidden.copy@example.net>"
+    msg["Subject"] = f"Attendance of {ch['first']}"
+    msg["Date"] = format_datetime(dt.datetime(2026, 3, 3, 14, 0, tzinfo=dt.timezone.utc))
+    msg["Message-ID"] = "<routing-1873@school.example.org>"
+    msg["X-Originating-IP"] = "[203.0.113.7]"
+    msg["Received"] = "from mail.school.example.org by mx.ct.gov"
+    plain = (f"Dear {w['first']},\n\n{ch['name']} has missed school this week. {c['narrative'][4]}\n"
+             f"Please call me at {c['father_phone']}.\n\n{t['name']}")
+    msg.set_content(plain)
+    msg.add_alternative(f"<html><head><script>alert(1)</script><style>p{{}}</style></head><body><p>Dear "
+                        f"{w['first']},</p><p>{ch['name']} has missed school this week. {c['narrative'][4]}</p>"
+                        f"<p>Please call me at {c['father_phone']}.</p><img src='https://tracker.example/p.gif'>"
+                        f"<p>{t['name']}</p></body></html>", subtype="html")
+    msg.add_attachment(pdf_bytes(f"Attendance report for {ch['name']}, student ID {c['student_id']}. "
+                                 f"Teacher: {t['name']}. {c['narrative'][3]}"),
+                       maintype="application", subtype="pdf", filename="attendance.pdf")
+    msg.add_attachment(inner)
+    path.write_bytes(bytes(msg))
+
+
+def pdf_bytes(text: str) -> bytes:
+    doc = pymupdf.open()
+    doc.new_page().insert_textbox(pymupdf.Rect(72, 72, 540, 700), text, fontsize=11)
+    return doc.tobytes()
+
+
 def write_request(c: dict, category: str, root: Path, expected_dir: Path, extra_pages: int = 0) -> str:
     rid = f"2026-{c['seed'] % 10000:04d}-{category.replace('_', '-')}"
     d = root / rid
@@ -197,9 +243,7 @@ def write_request(c: dict, category: str, root: Path, expected_dir: Path, extra_
     discharge_summary(c, rec / "medical" / "discharge_summary.pdf")
     placement_letter(c, rec / "correspondence" / "placement_letter.pdf")
     court_memo(c, rec / "court" / "court_summary.pdf")
-    (rec / "correspondence" / "teacher_email.eml").write_text(
-        f"From: {c['teacher']['name']} <{c['reporter_email']}>\nTo: {c['worker']['name']} <worker@ct.gov>\n"
-        f"Subject: {c['child']['first']}\n\n{c['narrative'][4]}\n", encoding="utf-8")
+    teacher_email(c, rec / "correspondence" / "teacher_email.eml")
     requester = {"parent_guardian": c["mother"]["name"], "client": c["child"]["name"],
                  "attorney_representative": "Jordan Ellery, Esq.", "dcf_staff": c["worker"]["name"],
                  "assistant_attorney_general": "AAG Robin Castellano", "court": "Superior Court for Juvenile Matters",

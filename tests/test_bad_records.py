@@ -34,7 +34,8 @@ def test_unreadable_records_are_withheld_and_listed(cli, tmp_path):
     pix.clear_with(200)
     page.insert_image(page.rect, pixmap=pix)
     scan.save(rec / "scan.pdf")
-    (rec / "letter.eml").write_text(f"From: {SECRET} <g@x.org>\n\nhello\n")
+    (rec / "letter.eml").write_bytes(f"From: {SECRET} <g@x.org>\nSubject: x\nContent-Type: text/plain; "
+                                     f"charset=no-such-charset\n\nhello {SECRET}\n".encode())
 
     code, output = cli("release", req, "--out", tmp_path / "out", "-q")
     assert code == 5, output
@@ -51,6 +52,7 @@ def test_unreadable_records_are_withheld_and_listed(cli, tmp_path):
     assert "scan" in reasons["scan.pdf"]
     assert "unsupported" in reasons["minutes.docx"]
     assert "damaged" in reasons["truncated.pdf"]
+    assert "cannot be decoded" in reasons["letter.eml"]
     assert all(status[n]["needs_attention"] for n in reasons)
     assert manifest["status"] == "incomplete"
     text = "\n".join(release_texts(tmp_path / "out" / "release").values())

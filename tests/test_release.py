@@ -36,12 +36,13 @@ def test_sample_request_releases_clean(rid, cli, xray, tmp_path):
         assert all("outside the consent" in r["reason"] and "needs_attention" not in r for r in withheld)
         assert m["status"] == "complete"
         return
-    # the sample holds an e-mail, withheld until e-mail support: the package is marked incomplete
-    assert code == 5, output
-    assert m["status"] == "incomplete"
-    assert [r["source"] for r in withheld] == ["records/correspondence/teacher_email.eml"]
-    assert "e-mail" in withheld[0]["reason"]
-    assert len(released) == 5
+    # every record is released, the e-mail as its message, attachment, forwarded message and that
+    # message's own attachment, each linked to its parent
+    assert code == 0, output
+    assert m["status"] == "complete" and withheld == []
+    assert len(released) == 9
+    mail = [r for r in released if r["source"].startswith("records/correspondence/teacher_email.eml")]
+    assert len(mail) == 4 and sum(1 for r in mail if "attached_to" in r) == 3
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +58,7 @@ def unseen(tmp_path_factory):
 def test_unseen_people_release_clean(unseen, cli, xray, tmp_path):
     root, ids = unseen
     code, output = cli("release", root / "requests", "--out", tmp_path, "-q")
-    assert code == 5, output   # the e-mails are withheld for attention
+    assert code == 0, output
     for rid in ids:
         got = check_release(tmp_path / rid, json.loads((root / "expected" / f"{rid}.json").read_text()), xray)
         assert got["leaked"] == [], rid
@@ -71,7 +72,7 @@ def test_research_release_keeps_no_identifier_of_anyone(unseen, cli, tmp_path):
     rid = next(i for i in ids if i.endswith("medical-research"))
     request = root / "requests" / rid
     code, _ = cli("release", request, "--out", tmp_path, "-q")
-    assert code == 5
+    assert code == 0
     import yaml
     from conftest import readable, release_texts
     parties = yaml.safe_load((request / "request.yaml").read_text())["parties"]

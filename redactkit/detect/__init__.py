@@ -47,6 +47,20 @@ class Detector:
             results.extend(r for r in rec.analyze(text, rec.supported_entities, None) if r.score >= min_score)
         return self._findings(text, page, results)
 
+    def find_values(self, text: str, page: int, known: list[Finding]) -> list[Finding]:
+        """Every occurrence in `text` of values found elsewhere (an e-mail's own text), as findings
+        of the same entity and party: case-insensitive, any whitespace between words."""
+        out = []
+        for f in {(f.text.strip(), f.entity, f.party, f.role): f for f in known}.values():
+            words = f.text.split()
+            if not words or not any(c.isalnum() for c in f.text):
+                continue
+            rx = re.compile(r"(?<![\w])" + r"\s+".join(re.escape(w) for w in words) + r"(?![\w])", re.IGNORECASE)
+            for m in rx.finditer(text):
+                out.append(Finding(page, m.start(), m.end(), m.group(0), f.entity, f.score, "MessageText",
+                                   f.party, f.role))
+        return out
+
     def _findings(self, text: str, page: int, results) -> list[Finding]:
         """Recognizer results as findings: roster hits name their parties; other person spans
         keep only what no roster hit covers (an unknown person); dates and places are refined."""

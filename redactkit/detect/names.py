@@ -63,6 +63,7 @@ NOT_NAME_WORDS = {
     "placement", "foster", "medical", "record", "records", "worker", "social", "patient", "attending", "admitted",
     "dob", "mrn", "phone", "address", "reporter", "child", "parent", "guardian", "confidential", "date", "re",
     "dear", "sincerely", "page", "subject", "from", "to", "cc", "medicaid", "husky", "id", "follow-up", "review",
+    "attendance", "attachments", "attachment", "forwarded", "message", "concern", "notes", "student",
     # relations and roles: "told Mother", "the Caller"
     "mother", "father", "mom", "dad", "grandmother", "grandfather", "grandma", "grandpa", "sister", "brother",
     "aunt", "uncle", "cousin", "son", "daughter", "parents", "youth", "minor", "caller", "staff", "supervisor",

@@ -54,8 +54,20 @@ def discover(request_dir: Path) -> list[Record]:
     return found
 
 
+def expand(records: list[Record]) -> list[Record]:
+    """E-mails replaced by the records they consist of (rendered message, attachments)."""
+    from .email import expand as expand_email
+
+    out: list[Record] = []
+    for rec in records:
+        out.extend(expand_email(rec) if rec.kind == "email" and rec.size > 0 else [rec])
+    return out
+
+
 def unsupported_reason(record: Record) -> str | None:
     """Why a record of this kind cannot be released yet, or None if a reader exists for it."""
+    if record.problem:
+        return record.problem
     if record.kind == "link":
         return "symbolic link or special file: not followed"
     if record.size == 0:
@@ -63,9 +75,12 @@ def unsupported_reason(record: Record) -> str | None:
     if record.kind == "pdf":
         return None
     if record.kind == "email":
-        return "e-mail message: e-mail records are not supported yet; withheld for manual handling"
+        return "e-mail message could not be expanded; withheld for manual handling"
     if record.kind == "image":
         return "image: scanned records need OCR, not supported yet; withheld for manual handling"
-    if record.path.suffix.lower() == ".pdf":
+    name = record.relpath.rsplit("/", 1)[-1]
+    suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    if suffix == ".pdf":
         return "content is not a PDF although the name ends in .pdf"
-    return f"unsupported file type ({record.path.suffix or 'no extension'}); withheld for manual handling"
+    what = "attachment" if record.parent else "file"
+    return f"unsupported {what} type ({suffix or 'no extension'}); withheld for manual handling"

@@ -24,7 +24,7 @@ pymupdf.TOOLS.mupdf_display_warnings(False)
 def open_pdf(record: Record) -> pymupdf.Document:
     """Open a PDF for redaction, or raise Unreadable with the reason."""
     try:
-        data = record.path.read_bytes()
+        data = record.data if record.data is not None else record.path.read_bytes()
         doc = pymupdf.open(stream=data, filetype="pdf")
     except (pymupdf.FileDataError, pymupdf.EmptyFileError, RuntimeError, ValueError):
         raise Unreadable("damaged PDF: cannot be opened") from None
