@@ -75,8 +75,7 @@ class _Job:
         self.internal_dir = staging / "internal"
         self.key = log_key()
         self.log: list[dict] = []
-        self.redacted_values: set[str] = set()
-        self.redacted: dict[str, Finding] = {}   # a finding per redacted value, for labels
+        self.redacted: dict[str, Finding] = {}   # every value redacted in this request, with a finding
         self.released_special: set[str] = set()
         self.consented = consented(request)
         self.acp = any(p.acp for p in request.parties)
@@ -136,26 +135,29 @@ class _Job:
         except VerificationFailed as exc:
             dest.unlink(missing_ok=True)
             return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
+        return RecordOutcome(rec, "released", output_name=out_name, output_sha256=sha256_file(dest),
+                             pages=len(pages), redaction_counts=self._remember(rec, by_page, all_boxes))
+
+    def _remember(self, rec: Record, by_page: dict[int, list[Redaction]], boxes: list[RedactionBox]) -> dict[str, int]:
+        """After a record is released: log its decisions, note what was redacted (for the labels and
+        the manifest check) and which special categories went out (for their notices); return the
+        redaction counts by reason."""
         counts: dict[str, int] = {}
+        boxes_of: dict[int, list] = {}
+        for b in boxes:
+            for r in b.covers:
+                boxes_of.setdefault(id(r), []).append(b.rect)
         for reds in by_page.values():
             for r in _dedupe(reds):
                 counts[r.reason] = counts.get(r.reason, 0) + 1
             for r in reds:
                 if r.decision == "redact":
-                    self.redacted_values.add(r.finding.text)
                     self.redacted.setdefault(r.finding.text, r.finding)
                 elif r.finding.entity.startswith("SPECIAL_"):
                     self.released_special.add(r.finding.entity)
-        boxes_of: dict[int, list] = {}
-        for b in all_boxes:
-            for r in b.covers:
-                boxes_of.setdefault(id(r), []).append(b.rect)
-        for reds in by_page.values():
-            for r in reds:
                 for box in boxes_of.get(id(r), [None]):
                     self.log.append(log_entry(self.key, rec.relpath, r, box))
-        return RecordOutcome(rec, "released", output_name=out_name, output_sha256=sha256_file(dest),
-                             pages=len(pages), redaction_counts=counts)
+        return counts
 
     def safe_text(self, text: str) -> str:
         """A label for the manifest (a source path, the case id) with its identifiers replaced by
@@ -170,7 +172,8 @@ class _Job:
         reds += [d for d in map(self._decide, self.detector.find_values(probe, 0, known)) if d.decision == "redact"]
         if not reds:
             return text
-        self.redacted_values.update(r.finding.text for r in reds)
+        for r in reds:
+            self.redacted.setdefault(r.finding.text, r.finding)
         results = [RecognizerResult(r.reason, r.finding.start, r.finding.end, 1.0) for r in reds]
         operators = {r.reason: OperatorConfig("replace", {"new_value": f"[{r.reason}]"}) for r in reds}
         return _anonymizer().anonymize(text=text, analyzer_results=results, operators=operators).text
@@ -260,7 +263,7 @@ def _verify_manifest(job: _Job, m: dict) -> None:
     for r in m["records"]:
         derived += [r["source"], r.get("reason", "")]
     text = norm("\n".join(derived))
-    for v in {norm(v) for v in job.redacted_values if len(v.strip()) > 2}:
+    for v in {norm(v) for v in job.redacted if len(v.strip()) > 2}:
         if re.search(r"(?<![0-9a-z])" + re.escape(v) + r"(?![0-9a-z])", text):
             raise RedactkitError("internal error: the manifest would carry a redacted value; nothing was released")
 
