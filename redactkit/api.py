@@ -23,7 +23,7 @@ from .apply import RedactionBox, boxes_for, redact_page, sanitise, save
 from .detect import Detector
 from .errors import ExitCode, OutputExists, RedactkitError
 from .ingest import Unreadable, discover, expand, unsupported_reason
-from .ingest.pdf import open_pdf, read_pages
+from .ingest.pdf import open_record, read_pages
 from .package import cover_sheet, keyed_hash, log_entry, log_key, manifest, sha256_file, write_json
 from .plan import Recipe, admit, consented, in_scope, roster
 from .request import Category, Request, load_request
@@ -101,7 +101,7 @@ class _Job:
         if reason:
             return RecordOutcome(rec, "withheld", reason, needs_attention=True)
         try:
-            doc = open_pdf(rec)
+            doc = open_record(rec)
         except Unreadable as exc:
             return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
         out_name = f"{self.request.request_id}-{index:03d}.pdf"
@@ -119,7 +119,9 @@ class _Job:
                 by_page[pt.number] = reds
                 boxes = boxes_for(pt, reds)
                 all_boxes.extend(boxes)
-                redact_page(doc[pt.number], boxes, blank_images=self.recipe.blank_images)
+                # a research release blanks photographs; on a scan the page is the image, so only
+                # the words found in it are blanked
+                redact_page(doc[pt.number], boxes, blank_images=self.recipe.blank_images and not pt.ocr)
             sanitise(doc)
             save(doc, dest)
         except Unreadable as exc:
@@ -131,7 +133,8 @@ class _Job:
         finally:
             doc.close()
         try:
-            verify_pdf(dest, {p.number: p.text for p in pages}, by_page, all_boxes, redetect=self.redetect)
+            verify_pdf(dest, {p.number: p.text for p in pages}, by_page, all_boxes, redetect=self.redetect,
+                       ocr_pages={p.number for p in pages if p.ocr})
         except VerificationFailed as exc:
             dest.unlink(missing_ok=True)
             return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)

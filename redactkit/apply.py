@@ -16,6 +16,9 @@ from .types import Box, PageText, Redaction
 
 V_SHRINK = 0.22   # fraction of the line height removed at top and bottom of each box
 H_INSET = 0.05    # fraction of the first/last character's width left uncovered at each end
+# On a scan the box blanks pixels: it must cover whole glyphs, with a margin for OCR's tight boxes.
+OCR_V_SHRINK = -0.12
+OCR_H_INSET = -0.25
 
 
 @dataclass
@@ -33,6 +36,7 @@ def boxes_for(page: PageText, redactions: list[Redaction]) -> list[RedactionBox]
     """Per visual line, one rectangle over the characters redacted there; overlapping or touching
     redactions on a line merge into one box, labelled with the reason of the widest of them."""
     spans: dict[int, list[tuple[float, float, float, float, Redaction, float, float]]] = {}
+    v_shrink, h_inset = (OCR_V_SHRINK, OCR_H_INSET) if page.ocr else (V_SHRINK, H_INSET)
     for red in redactions:
         if red.decision != "redact":
             continue
@@ -46,7 +50,7 @@ def boxes_for(page: PageText, redactions: list[Redaction]) -> list[RedactionBox]
             x0 = min(c[0] for c in chars); x1 = max(c[2] for c in chars)
             y0 = min(c[1] for c in chars); y1 = max(c[3] for c in chars)
             w0 = chars[0][2] - chars[0][0]; w1 = chars[-1][2] - chars[-1][0]
-            spans.setdefault(line, []).append((x0 + H_INSET * w0, y0, x1 - H_INSET * w1, y1, red,
+            spans.setdefault(line, []).append((x0 + h_inset * w0, y0, x1 - h_inset * w1, y1, red,
                                                page.baselines[idx[0]], max(page.sizes[i] for i in idx)))
     out: list[RedactionBox] = []
     for line, items in spans.items():
@@ -62,7 +66,7 @@ def boxes_for(page: PageText, redactions: list[Redaction]) -> list[RedactionBox]
             y0 = min(t[1] for t in g); y1 = max(t[3] for t in g)
             h = y1 - y0
             main = max(g, key=lambda t: t[2] - t[0])[4]
-            out.append(RedactionBox(page.number, (x0, y0 + V_SHRINK * h, x1, y1 - V_SHRINK * h), main.reason, main,
+            out.append(RedactionBox(page.number, (x0, y0 + v_shrink * h, x1, y1 - v_shrink * h), main.reason, main,
                                     tuple(t[4] for t in g), g[0][5], max(t[6] for t in g)))
     return out
 

@@ -39,6 +39,7 @@ class PageText:
     sizes: list[float]      # font size per character (0 for joiners)
     width: float
     height: float
+    ocr: bool = False       # read by OCR from the page's pixels
 
 
 @dataclass(frozen=True)

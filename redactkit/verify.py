@@ -112,7 +112,7 @@ class VerificationFailed(Exception):
 
 
 def verify_pdf(path: Path, source_pages: dict[int, str], redactions: dict[int, list[Redaction]],
-               boxes: list[RedactionBox], redetect=None) -> None:
+               boxes: list[RedactionBox], redetect=None, ocr_pages: set[int] = frozenset()) -> None:
     """Raise VerificationFailed(reason) unless the saved PDF at `path` is clean."""
     problems: list[str] = []
     values_by_page: dict[int, set[str]] = {}
@@ -165,6 +165,19 @@ def verify_pdf(path: Path, source_pages: dict[int, str], redactions: dict[int, l
             page_pdfium = pdf[page_no].get_textpage()
             texts = {"pdfium": page_pdfium.get_text_range(), "mupdf": doc[page_no].get_text()}
             page_pdfium.close()
+            if page_no in ocr_pages:
+                # a scan: the only text allowed on the page is the reason codes; read the pixels again
+                codes = {b.reason for b in boxes}
+                layer = [w for w in texts["pdfium"].split() if w not in codes]
+                if layer:
+                    problems.append(f"page {page_no + 1}: a text layer remains on a scanned page")
+                try:
+                    from .ingest.scan import ocr_textpage
+                    page = doc[page_no]   # held: the text page refers to it weakly
+                    texts = {"ocr": page.get_text(textpage=ocr_textpage(page))}
+                except Exception:
+                    problems.append(f"page {page_no + 1}: the released scan cannot be read back by OCR")
+                    continue
             src = source_pages.get(page_no, "")
             for value in values_by_page.get(page_no, ()):
                 allowed = _expected(src, value, spans_by_page.get(page_no, []))
@@ -174,7 +187,7 @@ def verify_pdf(path: Path, source_pages: dict[int, str], redactions: dict[int, l
                         problems.append(f"page {page_no + 1}: a redacted value is still readable ({engine})")
                         break
             if redetect is not None:
-                leaks = redetect(texts["pdfium"], page_no)
+                leaks = redetect(texts.get("pdfium", texts.get("ocr", "")), page_no)
                 if leaks:
                     codes = ",".join(sorted({r.reason for r in leaks}))
                     problems.append(f"page {page_no + 1}: re-detection found {len(leaks)} value(s) to redact ({codes})")

@@ -186,6 +186,22 @@ will share progress reports with the worker.</p>
 """, css="body {font-family: serif; font-size: 12pt;}")
 
 
+def scanned_letter(c: dict, path: Path) -> None:
+    """A faxed letter: the page exists only as pixels (200 dpi, grey), no text layer."""
+    r, ch, d = c["reporter"], c["child"], c["doctor"]
+    src = pymupdf.open()
+    page = src.new_page(width=612, height=792)
+    text = (f"Dear Social Worker,\n\nI am writing about {ch['name']}. I am {r['name']} and I made the call "
+            f"to the hotline. My phone is {c['reporter_phone']}. {c['narrative'][0]}\n\n"
+            f"The boy is seen by Dr. {d['name']} at the clinic. {c['narrative'][3]}\n\nSincerely,\n{r['name']}")
+    page.insert_textbox(pymupdf.Rect(72, 90, 540, 700), text, fontsize=12, fontname="tiro")
+    pix = page.get_pixmap(dpi=200, colorspace=pymupdf.csGRAY)
+    scan = pymupdf.open()
+    scan.new_page(width=612, height=792).insert_image(pymupdf.Rect(0, 0, 612, 792), pixmap=pix)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scan.save(path, garbage=3, deflate=True)
+
+
 def teacher_email(c: dict, path: Path) -> None:
     """An e-mail with plain and HTML bodies, a PDF attachment and a forwarded message that carries
     an attachment of its own; Bcc and routing headers that must never be released."""
@@ -243,6 +259,7 @@ def write_request(c: dict, category: str, root: Path, expected_dir: Path, extra_
     discharge_summary(c, rec / "medical" / "discharge_summary.pdf")
     placement_letter(c, rec / "correspondence" / "placement_letter.pdf")
     court_memo(c, rec / "court" / "court_summary.pdf")
+    scanned_letter(c, rec / "investigation" / "faxed_letter.pdf")
     teacher_email(c, rec / "correspondence" / "teacher_email.eml")
     requester = {"parent_guardian": c["mother"]["name"], "client": c["child"]["name"],
                  "attorney_representative": "Jordan Ellery, Esq.", "dcf_staff": c["worker"]["name"],

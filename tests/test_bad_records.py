@@ -49,7 +49,7 @@ def test_unreadable_records_are_withheld_and_listed(cli, tmp_path):
     assert "empty" in reasons["empty.pdf"]
     assert "encrypted" in reasons["encrypted.pdf"]
     assert "not a PDF" in reasons["not_a_pdf.pdf"]
-    assert "scan" in reasons["scan.pdf"]
+    assert "OCR" in reasons["scan.pdf"]
     assert "unsupported" in reasons["minutes.docx"]
     assert "damaged" in reasons["truncated.pdf"]
     assert "cannot be decoded" in reasons["letter.eml"]

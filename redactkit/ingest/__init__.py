@@ -72,12 +72,10 @@ def unsupported_reason(record: Record) -> str | None:
         return "symbolic link or special file: not followed"
     if record.size == 0:
         return "empty file"
-    if record.kind == "pdf":
+    if record.kind in ("pdf", "image"):
         return None
     if record.kind == "email":
         return "e-mail message could not be expanded; withheld for manual handling"
-    if record.kind == "image":
-        return "image: scanned records need OCR, not supported yet; withheld for manual handling"
     name = record.relpath.rsplit("/", 1)[-1]
     suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if suffix == ".pdf":

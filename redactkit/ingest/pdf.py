@@ -9,13 +9,11 @@ from __future__ import annotations
 import pymupdf
 
 from ..types import PageText, Record
-from . import Unreadable
+from . import Unreadable, scan
 
 # Ligatures off: the analyzer must see "fi", not U+FB01. Whitespace kept, clipping off.
 _FLAGS = (pymupdf.TEXTFLAGS_RAWDICT & ~pymupdf.TEXT_PRESERVE_LIGATURES & ~pymupdf.TEXT_MEDIABOX_CLIP
           & ~pymupdf.TEXT_PRESERVE_IMAGES)
-SCAN_MIN_CHARS = 40          # fewer text characters than this on a page ...
-SCAN_IMAGE_FRACTION = 0.25   # ... with images covering this much of it: a scan, not a text page
 
 pymupdf.TOOLS.mupdf_display_errors(False)
 pymupdf.TOOLS.mupdf_display_warnings(False)
@@ -46,7 +44,7 @@ def open_pdf(record: Record) -> pymupdf.Document:
     return doc
 
 
-def page_text(page: pymupdf.Page) -> PageText:
+def page_text(page: pymupdf.Page, textpage=None) -> PageText:
     """The page's characters in reading order; lines joined by a space, blocks by a newline."""
     text: list[str] = []
     boxes: list = []
@@ -58,7 +56,7 @@ def page_text(page: pymupdf.Page) -> PageText:
         text.append(c); boxes.append(None); lines.append(-1); baselines.append(0.0); sizes.append(0.0)
 
     line_id = 0
-    raw = page.get_text("rawdict", flags=_FLAGS)
+    raw = page.get_text("rawdict", flags=_FLAGS, textpage=textpage)
     for block in raw["blocks"]:
         if block.get("type") != 0:
             continue
@@ -73,30 +71,29 @@ def page_text(page: pymupdf.Page) -> PageText:
                     baselines.append(ch["origin"][1]); sizes.append(span["size"])
             line_id += 1
     rect = page.rect
-    return PageText(page.number, "".join(text), boxes, lines, baselines, sizes, rect.width, rect.height)
-
-
-def looks_scanned(page: pymupdf.Page, pt: PageText) -> bool:
-    """A page with (almost) no text but a large image is a scan whose words we cannot read yet."""
-    if sum(1 for c in pt.text if not c.isspace()) >= SCAN_MIN_CHARS:
-        return False
-    area = abs(page.rect)
-    covered = 0.0
-    for info in page.get_image_info():
-        covered += abs(pymupdf.Rect(info["bbox"]) & page.rect)
-    return area > 0 and covered / area >= SCAN_IMAGE_FRACTION
+    return PageText(page.number, "".join(text), boxes, lines, baselines, sizes, rect.width, rect.height,
+                    ocr=textpage is not None)
 
 
 def read_pages(doc: pymupdf.Document) -> list[PageText]:
-    """Every page's text, or Unreadable if a page's text cannot be obtained."""
+    """Every page's text, read by OCR where the page is a scan; Unreadable if a page's text
+    cannot be obtained."""
     pages = []
     for page in doc:
         try:
             pt = page_text(page)
         except Exception:
             raise Unreadable(f"page {page.number + 1}: text cannot be extracted") from None
-        if looks_scanned(page, pt):
-            raise Unreadable(f"page {page.number + 1} is a scan without a text layer; "
-                             "OCR is not supported yet, withheld for manual handling")
+        if scan.needs_ocr(page, sum(1 for c in pt.text if not c.isspace())):
+            scan.strip_text(page)   # an existing OCR layer is never trusted
+            pt = page_text(page, scan.ocr_textpage(page))
+            scan.check_quality(pt.text, page.number)
         pages.append(pt)
     return pages
+
+
+def open_record(record: Record) -> pymupdf.Document:
+    """A PDF, or an image as a PDF with one page per frame."""
+    if record.kind == "image":
+        return scan.image_to_pdf(record.data if record.data is not None else record.path.read_bytes())
+    return open_pdf(record)

