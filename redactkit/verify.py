@@ -171,10 +171,13 @@ def verify_pdf(path: Path, source_pages: dict[int, str], redactions: dict[int, l
                 layer = [w for w in texts["pdfium"].split() if w not in codes]
                 if layer:
                     problems.append(f"page {page_no + 1}: a text layer remains on a scanned page")
+                from .ingest.scan import ocr_outside, pixels_blank_under
+                page = doc[page_no]
+                rects = [b.rect for b in boxes if b.page == page_no]
+                if not pixels_blank_under(page, rects):
+                    problems.append(f"page {page_no + 1}: scan pixels remain under a box")
                 try:
-                    from .ingest.scan import ocr_textpage
-                    page = doc[page_no]   # held: the text page refers to it weakly
-                    texts = {"ocr": page.get_text(textpage=ocr_textpage(page))}
+                    texts = {"ocr": ocr_outside(page, rects)}
                 except Exception:
                     problems.append(f"page {page_no + 1}: the released scan cannot be read back by OCR")
                     continue

@@ -64,12 +64,30 @@ def release_texts(release: Path) -> dict[str, str]:
             pdf = pdfium.PdfDocument(str(f))
             texts[f.name + " (pdfium)"] = "\n".join(p.get_textpage().get_text_range() for p in pdf)
             pdf.close()
+            ocr = ocr_text(f)
+            if ocr:
+                texts[f.name + " (ocr)"] = ocr
             if shutil.which("pdftotext"):
                 texts[f.name + " (pdftotext)"] = subprocess.run(
                     ["pdftotext", str(f), "-"], capture_output=True, text=True, check=True).stdout
         elif f.is_file():
             texts[f.name] = f.read_text(encoding="utf-8", errors="replace")
     return texts
+
+
+def ocr_text(pdf: Path) -> str:
+    """What a reader sees in the pixels of every page that carries a large image (a scan)."""
+    import pymupdf
+    from redactkit.ingest.scan import image_fraction, tessdata_dir
+
+    out = []
+    doc = pymupdf.open(pdf)
+    for page in doc:
+        if image_fraction(page) >= 0.25:
+            tp = page.get_textpage_ocr(dpi=300, full=True, tessdata=tessdata_dir())
+            out.append(page.get_text(textpage=tp))
+    doc.close()
+    return "\n".join(out)
 
 
 def readable(value: str, text: str) -> bool:

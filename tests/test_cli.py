@@ -48,7 +48,7 @@ def test_json_summary_for_scripts(cli, tmp_path):
     data = json.loads(output)
     assert code == data["exit_code"] == 0
     (req,) = data["requests"]
-    assert req["status"] == "ok" and req["released"] == 9 and req["withheld"] == 0
+    assert req["status"] == "ok" and req["released"] == 10 and req["withheld"] == 0
     assert req["redactions"] > 0 and req["pages"] >= 5
 
 

@@ -132,7 +132,7 @@ def test_ledger_lists_every_release_and_verify_catches_an_edit(cli, tmp_path):
     code, output = cli("accounting", "--party", mother, "--json", "--ledger", ledger)
     listed = json.loads(output)["disclosures"]
     assert code == 0 and [d["request_id"] for d in listed] == ["2026-1873-parent-guardian"]
-    assert listed[0]["records"] == 9 and all(len(d["output_sha256"]) == 64 for d in listed[0]["disclosed"])
+    assert listed[0]["records"] == 10 and all(len(d["output_sha256"]) == 64 for d in listed[0]["disclosed"])
     assert cli("accounting", "--verify", "--ledger", ledger)[0] == 0
 
     lines = ledger.read_text().splitlines()

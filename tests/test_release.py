@@ -40,7 +40,7 @@ def test_sample_request_releases_clean(rid, cli, xray, tmp_path):
     # message's own attachment, each linked to its parent
     assert code == 0, output
     assert m["status"] == "complete" and withheld == []
-    assert len(released) == 9
+    assert len(released) == 10
     mail = [r for r in released if r["source"].startswith("records/correspondence/teacher_email.eml")]
     assert len(mail) == 4 and sum(1 for r in mail if "attached_to" in r) == 3
 
@@ -51,7 +51,8 @@ def unseen(tmp_path_factory):
     from generate import generate
 
     root = tmp_path_factory.mktemp("unseen")
-    ids = generate(root, seed=90210, extra_pages=25)
+    ids = generate(root, seed=90210, extra_pages=25,
+                   categories=["parent_guardian", "client", "medical_research", "third_party_release"])
     return root, ids
 
 

@@ -86,7 +86,7 @@ def test_one_bad_request_does_not_stop_the_batch(request_copy, tmp_path, cli):
     summary = json.loads(output)
     assert code == 4 == summary["exit_code"]
     by_name = {r["request"].rsplit("/", 1)[-1]: r for r in summary["requests"]}
-    assert by_name["a-good"]["exit_code"] == 0 and by_name["a-good"]["released"] == 9
+    assert by_name["a-good"]["exit_code"] == 0 and by_name["a-good"]["released"] == 10
     assert by_name["b-refused"]["exit_code"] == 4
     assert (tmp_path / "out" / "a-good" / "release" / "manifest.json").exists()
     assert not (tmp_path / "out" / "b-refused" / "release").exists()

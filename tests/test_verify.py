@@ -91,3 +91,23 @@ def test_boxes_stay_on_their_line(tmp_path):
     assert "Harold" not in after and "Vanderbilt" not in after
     removed = set(before.split()) - set(after.split())
     assert removed <= {"Harold", "Vanderbilt", "Harold Vanderbilt"}
+
+
+def test_scan_covered_but_not_blanked_is_caught(tmp_path):
+    """On a scan, a black rectangle over the pixels is not a redaction: the image still holds them."""
+    from redactkit.ingest.pdf import read_pages
+    from test_scans import LETTER, _scan_pdf
+
+    _scan_pdf(tmp_path / "scan.pdf", LETTER)
+    doc = pymupdf.open(tmp_path / "scan.pdf")
+    (pt,) = read_pages(doc)
+    assert pt.ocr
+    start = pt.text.index("Gustavo")
+    red = Redaction(Finding(0, start, start + len("Gustavo Lindqvist"), "Gustavo Lindqvist", "PERSON", 1, "t",
+                            "G", "collateral"), "redact", "TP")
+    boxes = boxes_for(pt, [red])
+    for b in boxes:   # covered only
+        doc[0].draw_rect(pymupdf.Rect(b.rect), color=(0, 0, 0), fill=(0, 0, 0))
+    save(doc, tmp_path / "covered.pdf")
+    with pytest.raises(VerificationFailed, match="scan pixels remain under a box"):
+        verify_pdf(tmp_path / "covered.pdf", {0: pt.text}, {0: [red]}, boxes, ocr_pages={0})

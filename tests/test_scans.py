@@ -1,0 +1,92 @@
+"""Scanned pages and images: read by OCR, redacted in their pixels, never released unread."""
+from __future__ import annotations
+
+import json
+
+import pymupdf
+import pytest
+
+from conftest import check_release, ocr_text, readable
+from test_other_layouts import _request
+
+LETTER = ("Dear worker,\n\nMy name is Gustavo Lindqvist and I live next door at 48 Quarry Hill Road. "
+          "Call me at 203-555-0111.\n\nMateo was alone on the porch again last night. "
+          "The porch light was off and he was crying.\n\nSincerely,\nGustavo Lindqvist")
+MUST_REDACT = ["Gustavo Lindqvist", "Lindqvist", "48 Quarry Hill Road", "203-555-0111"]
+MUST_KEEP = ["Mateo was alone on the porch again last night", "The porch light was off and he was crying"]
+
+
+def _pixels(text: str, dpi: int = 200) -> pymupdf.Pixmap:
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_textbox(pymupdf.Rect(72, 90, 540, 700), text, fontsize=12, fontname="tiro")
+    return page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
+
+
+def _scan_pdf(path, text, hidden_layer: str | None = None):
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_image(page.rect, pixmap=_pixels(text))
+    if hidden_layer is not None:   # an earlier, wrong OCR layer: invisible text over the image
+        page.insert_textbox(pymupdf.Rect(72, 90, 540, 700), hidden_layer, fontsize=12, render_mode=3)
+    doc.save(path)
+
+
+def test_scanned_letter_is_read_and_redacted_in_its_pixels(cli, xray, tmp_path):
+    req = _request(tmp_path / "req")
+    _scan_pdf(req / "records" / "investigation" / "letter.pdf", LETTER)
+    code, output = cli("release", req, "--out", tmp_path / "out", "-q")
+    assert code == 0, output
+    got = check_release(tmp_path / "out", {"must_redact": MUST_REDACT, "must_keep": MUST_KEEP}, xray)
+    assert any(name.endswith("(ocr)") for name in got["texts"])
+    assert got["leaked"] == [] and got["missing"] == [] and got["xray"] == {}
+    page = pymupdf.open(tmp_path / "out" / "release" / "T-1-001.pdf")[0]
+    assert set(page.get_text().split()) <= {"TP", "PI"}   # no hidden text layer, only the reason codes
+
+
+def test_an_existing_ocr_layer_is_not_trusted(cli, tmp_path):
+    req = _request(tmp_path / "req")
+    _scan_pdf(req / "records" / "investigation" / "letter.pdf", LETTER, hidden_layer="nothing to see here " * 20)
+    assert cli("release", req, "--out", tmp_path / "out", "-q")[0] == 0
+    out = tmp_path / "out" / "release" / "T-1-001.pdf"
+    text = pymupdf.open(out)[0].get_text()
+    assert "nothing to see" not in text
+    seen = ocr_text(out)
+    assert not readable("Gustavo Lindqvist", seen) and "porch light was off" in " ".join(seen.split())
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpg"])
+def test_standalone_image_becomes_a_redacted_pdf(cli, tmp_path, fmt):
+    req = _request(tmp_path / "req")
+    (req / "records" / "investigation" / f"photo_of_letter.{fmt}").write_bytes(_pixels(LETTER).tobytes(fmt))
+    code, output = cli("release", req, "--out", tmp_path / "out", "-q")
+    assert code == 0, output
+    seen = ocr_text(tmp_path / "out" / "release" / "T-1-001.pdf")
+    assert not any(readable(v, seen) for v in MUST_REDACT)
+    assert "porch light was off" in " ".join(seen.split())
+
+
+def test_unreadable_scans_are_withheld(cli, tmp_path, monkeypatch):
+    req = _request(tmp_path / "req")
+    rec = req / "records" / "investigation"
+    noise = pymupdf.open()
+    page = noise.new_page()
+    import random
+    rnd = random.Random(7)
+    pix = pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 850, 1100), 0)
+    pix.set_rect(pix.irect, (255,))
+    for _ in range(60000):
+        pix.set_pixel(rnd.randrange(850), rnd.randrange(1100), (0,))
+    page.insert_image(page.rect, pixmap=pix)
+    noise.save(rec / "noise.pdf")
+    code, _ = cli("release", req, "--out", tmp_path / "a", "-q")
+    m = json.loads((tmp_path / "a" / "release" / "manifest.json").read_text())
+    assert code == 5 and m["records"][0]["status"] == "withheld" and "OCR" in m["records"][0]["reason"]
+
+    _scan_pdf(rec / "letter.pdf", LETTER)
+    monkeypatch.setenv("REDACTKIT_OCR", "off")
+    code, _ = cli("release", req, "--out", tmp_path / "b", "-q")
+    m = json.loads((tmp_path / "b" / "release" / "manifest.json").read_text())
+    assert code == 5 and {r["status"] for r in m["records"]} == {"withheld"}
+    assert all("OCR" in r["reason"] for r in m["records"])
+    assert [p.name for p in (tmp_path / "b" / "release").iterdir() if p.name.startswith("T-1")] == []
