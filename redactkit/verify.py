@@ -161,6 +161,13 @@ def verify_pdf(path: Path, source_pages: dict[int, str], redactions: dict[int, l
             if n:
                 problems.append(f"page {page_no + 1}: text under {n} box(es) ({engine})")
         # 3. redacted values gone, by both engines; 4. re-detection finds nothing to redact
+        ocr_reads: dict[int, str] = {}
+        if ocr_pages:
+            from .ingest.scan import ocr_outside_many
+            try:
+                ocr_reads = ocr_outside_many(doc, {n: [b.rect for b in boxes if b.page == n] for n in ocr_pages})
+            except Exception:
+                problems.append("the released scan cannot be read back by OCR")
         for page_no in range(doc.page_count):
             page_pdfium = pdf[page_no].get_textpage()
             texts = {"pdfium": page_pdfium.get_text_range(), "mupdf": doc[page_no].get_text()}
@@ -171,16 +178,12 @@ def verify_pdf(path: Path, source_pages: dict[int, str], redactions: dict[int, l
                 layer = [w for w in texts["pdfium"].split() if w not in codes]
                 if layer:
                     problems.append(f"page {page_no + 1}: a text layer remains on a scanned page")
-                from .ingest.scan import ocr_outside, pixels_blank_under
-                page = doc[page_no]
-                rects = [b.rect for b in boxes if b.page == page_no]
-                if not pixels_blank_under(page, rects):
+                from .ingest.scan import pixels_blank_under
+                if not pixels_blank_under(doc[page_no], [b.rect for b in boxes if b.page == page_no]):
                     problems.append(f"page {page_no + 1}: scan pixels remain under a box")
-                try:
-                    texts = {"ocr": ocr_outside(page, rects)}
-                except Exception:
-                    problems.append(f"page {page_no + 1}: the released scan cannot be read back by OCR")
+                if page_no not in ocr_reads:
                     continue
+                texts = {"ocr": ocr_reads[page_no]}
             src = source_pages.get(page_no, "")
             for value in values_by_page.get(page_no, ()):
                 allowed = _expected(src, value, spans_by_page.get(page_no, []))

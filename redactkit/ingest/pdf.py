@@ -44,8 +44,9 @@ def open_pdf(record: Record) -> pymupdf.Document:
     return doc
 
 
-def page_text(page: pymupdf.Page, textpage=None) -> PageText:
-    """The page's characters in reading order; lines joined by a space, blocks by a newline."""
+def page_text(page: pymupdf.Page, raw: dict | None = None) -> PageText:
+    """The page's characters in reading order; lines joined by a space, blocks by a newline.
+    `raw`: the page's rawdict when it was read by OCR."""
     text: list[str] = []
     boxes: list = []
     lines: list[int] = []
@@ -56,7 +57,8 @@ def page_text(page: pymupdf.Page, textpage=None) -> PageText:
         text.append(c); boxes.append(None); lines.append(-1); baselines.append(0.0); sizes.append(0.0)
 
     line_id = 0
-    raw = page.get_text("rawdict", flags=_FLAGS, textpage=textpage)
+    ocr = raw is not None
+    raw = raw if ocr else page.get_text("rawdict", flags=_FLAGS)
     for block in raw["blocks"]:
         if block.get("type") != 0:
             continue
@@ -71,14 +73,14 @@ def page_text(page: pymupdf.Page, textpage=None) -> PageText:
                     baselines.append(ch["origin"][1]); sizes.append(span["size"])
             line_id += 1
     rect = page.rect
-    return PageText(page.number, "".join(text), boxes, lines, baselines, sizes, rect.width, rect.height,
-                    ocr=textpage is not None)
+    return PageText(page.number, "".join(text), boxes, lines, baselines, sizes, rect.width, rect.height, ocr=ocr)
 
 
 def read_pages(doc: pymupdf.Document) -> list[PageText]:
-    """Every page's text, read by OCR where the page is a scan; Unreadable if a page's text
-    cannot be obtained."""
-    pages = []
+    """Every page's text, read by OCR (in parallel) where the page is a scan; Unreadable if a
+    page's text cannot be obtained."""
+    pages: dict[int, PageText] = {}
+    scans = []
     for page in doc:
         try:
             pt = page_text(page)
@@ -86,10 +88,15 @@ def read_pages(doc: pymupdf.Document) -> list[PageText]:
             raise Unreadable(f"page {page.number + 1}: text cannot be extracted") from None
         if scan.needs_ocr(page, sum(1 for c in pt.text if not c.isspace())):
             scan.strip_text(page)   # an existing OCR layer is never trusted
-            pt = page_text(page, scan.ocr_textpage(page))
-            scan.check_quality(pt.text, page.number)
-        pages.append(pt)
-    return pages
+            scans.append(page.number)
+        else:
+            pages[page.number] = pt
+    if scans:
+        for number, raw in scan.ocr_pages_raw(doc, scans, _FLAGS).items():
+            pt = page_text(doc[number], raw)
+            scan.check_quality(pt.text, number)
+            pages[number] = pt
+    return [pages[n] for n in sorted(pages)]
 
 
 def open_record(record: Record) -> pymupdf.Document:

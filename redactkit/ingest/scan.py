@@ -110,16 +110,7 @@ def ocr_outside(page: pymupdf.Page, rects: list) -> str:
     tessdata = tessdata_dir()
     if tessdata is None:
         raise Unreadable("OCR unavailable")
-    zoom = OCR_DPI / 72
-    pix = page.get_pixmap(dpi=OCR_DPI, colorspace=pymupdf.csRGB)
-    for r in rects:
-        ir = (pymupdf.Rect(r) * pymupdf.Matrix(zoom, zoom)).irect & pix.irect
-        if not ir.is_empty:
-            pix.set_rect(ir + (-2, -2, 2, 2), (255, 255, 255))
-    ocr = pymupdf.open("pdf", pix.pdfocr_tobytes(language="eng", tessdata=tessdata))
-    text = ocr[0].get_text()
-    ocr.close()
-    return text
+    return _ocr_png(_blanked(page, rects).tobytes("png"), tessdata)
 
 
 def pixels_blank_under(page: pymupdf.Page, rects: list) -> bool:
@@ -150,3 +141,80 @@ def pixels_blank_under(page: pymupdf.Page, rects: list) -> bool:
                     if len(seen) > 1:
                         return False
     return True
+
+
+# --- OCR across cores -------------------------------------------------------------------------
+# Worker processes (spawned: they import PyMuPDF only, never spaCy) OCR whole pages or rendered
+# pixmaps; the main process keeps detection and redaction. REDACTKIT_OCR_WORKERS=1 runs in-process.
+
+_POOL = None
+
+
+def workers() -> int:
+    return max(1, int(os.environ.get("REDACTKIT_OCR_WORKERS", os.cpu_count() or 1)))
+
+
+def _pool():
+    global _POOL
+    if _POOL is None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        _POOL = ProcessPoolExecutor(max_workers=workers(), mp_context=multiprocessing.get_context("spawn"))
+    return _POOL
+
+
+def _ocr_page_raw(pdf: bytes, number: int, tessdata: str, flags: int) -> dict:
+    doc = pymupdf.open("pdf", pdf)
+    page = doc[number]
+    tp = page.get_textpage_ocr(dpi=OCR_DPI, full=True, tessdata=tessdata)
+    return page.get_text("rawdict", flags=flags, textpage=tp)
+
+
+def _ocr_png(png: bytes, tessdata: str) -> str:
+    pix = pymupdf.Pixmap(png)
+    ocr = pymupdf.open("pdf", pix.pdfocr_tobytes(language="eng", tessdata=tessdata))
+    return ocr[0].get_text()
+
+
+def ocr_pages_raw(doc: pymupdf.Document, numbers: list[int], flags: int) -> dict[int, dict]:
+    """rawdict of each page in `numbers`, read by OCR, in parallel when there are several."""
+    tessdata = tessdata_dir()
+    if tessdata is None:
+        raise Unreadable(f"page {numbers[0] + 1} is a scan and OCR is unavailable (no eng.traineddata); "
+                         "withheld for manual review")
+    try:
+        if len(numbers) == 1 or workers() == 1:
+            out = {}
+            for n in numbers:
+                page = doc[n]
+                out[n] = page.get_text("rawdict", flags=flags, textpage=ocr_textpage(page))
+            return out
+        pdf = doc.tobytes()
+        futures = {n: _pool().submit(_ocr_page_raw, pdf, n, tessdata, flags) for n in numbers}
+        return {n: f.result() for n, f in futures.items()}
+    except Unreadable:
+        raise
+    except Exception:
+        raise Unreadable("OCR failed; withheld for manual review") from None
+
+
+def ocr_outside_many(doc: pymupdf.Document, rects_by_page: dict[int, list]) -> dict[int, str]:
+    """ocr_outside for several pages, in parallel when there are several."""
+    if len(rects_by_page) <= 1 or workers() == 1:
+        return {n: ocr_outside(doc[n], rects) for n, rects in rects_by_page.items()}
+    tessdata = tessdata_dir()
+    if tessdata is None:
+        raise Unreadable("OCR unavailable")
+    futures = {n: _pool().submit(_ocr_png, _blanked(doc[n], rects).tobytes("png"), tessdata)
+               for n, rects in rects_by_page.items()}
+    return {n: f.result() for n, f in futures.items()}
+
+
+def _blanked(page: pymupdf.Page, rects: list) -> pymupdf.Pixmap:
+    zoom = OCR_DPI / 72
+    pix = page.get_pixmap(dpi=OCR_DPI, colorspace=pymupdf.csRGB)
+    for r in rects:
+        ir = (pymupdf.Rect(r) * pymupdf.Matrix(zoom, zoom)).irect & pix.irect
+        if not ir.is_empty:
+            pix.set_rect(ir + (-2, -2, 2, 2), (255, 255, 255))
+    return pix
