@@ -19,7 +19,7 @@ from typing import Callable
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
 from . import ledger as ledger_mod
-from .apply import RedactionBox, boxes_for, redact_page, sanitise, save
+from .apply import RedactionBox, boxes_for, face_boxes, redact_page, sanitise, save
 from .detect import Detector
 from .errors import ExitCode, OutputExists, RedactkitError
 from .ingest import Unreadable, discover, expand, unsupported_reason
@@ -116,8 +116,12 @@ class _Job:
             for pt in pages:
                 reds = self.decide(pt.text, pt.number)
                 reds += [self._decide(f) for f in self.detector.find_values(pt.text, pt.number, carry)]
-                by_page[pt.number] = reds
                 boxes = boxes_for(pt, reds)
+                if self.recipe.redact_faces and pt.ocr:
+                    faces = face_boxes(doc[pt.number], pt.number, self.recipe.default_reason)
+                    boxes += faces
+                    reds += [b.redaction for b in faces]
+                by_page[pt.number] = reds
                 all_boxes.extend(boxes)
                 # a research release blanks photographs; on a scan the page is the image, so only
                 # the words found in it are blanked

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pymupdf
 
-from .types import Box, PageText, Redaction
+from .types import Box, Finding, PageText, Redaction
 
 V_SHRINK = 0.22   # fraction of the line height removed at top and bottom of each box
 H_INSET = 0.05    # fraction of the first/last character's width left uncovered at each end
@@ -71,9 +71,21 @@ def boxes_for(page: PageText, redactions: list[Redaction]) -> list[RedactionBox]
     return out
 
 
+def face_boxes(page: pymupdf.Page, number: int, reason: str) -> list[RedactionBox]:
+    """Boxes over the faces in a page's pixels, as redactions of entity FACE."""
+    from .detect.faces import find_faces
+
+    boxes = []
+    for rect in find_faces(page):
+        red = Redaction(Finding(number, -1, -1, "", "FACE", 1.0, "FaceCascade"), "redact", reason)
+        boxes.append(RedactionBox(number, tuple(rect), reason, red, (red,), 0.0, 0.0))
+    return boxes
+
+
 def _label(width: float, code: str, size: float) -> tuple[str | None, float]:
     """The reason code repeated across the box ("PI PI PI") at the removed text's size, so that
     text extractors still read the line as one line, not two columns split by an empty gap."""
+    size = min(size, 12.0)
     while size > 3 and pymupdf.get_text_length(code, "helv", size) > width - 1:
         size -= 0.5
     if size <= 3:

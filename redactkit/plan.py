@@ -71,7 +71,8 @@ class Recipe(BaseModel):
     reasons: dict[str, Reason]
     rules: list[Rule]
     default_reason: str = Field(description="reason code for findings no rule matches (redacted)")
-    blank_images: bool = False      # blank every image on every page (Safe Harbor: full-face photographs)
+    blank_images: bool = False      # blank every image on text pages (Safe Harbor: photographs)
+    redact_faces: bool = False      # on scans and images, blank the faces found in the pixels
     special_notices: dict[str, str] = {}   # notice per special category, printed when one is released
     name: str = ""
     sha256: str = ""

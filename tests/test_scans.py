@@ -90,3 +90,45 @@ def test_unreadable_scans_are_withheld(cli, tmp_path, monkeypatch):
     assert code == 5 and {r["status"] for r in m["records"]} == {"withheld"}
     assert all("OCR" in r["reason"] for r in m["records"])
     assert [p.name for p in (tmp_path / "b" / "release").iterdir() if p.name.startswith("T-1")] == []
+
+
+def _drawn_face(size: int = 200):
+    """A synthetic face (no real person) that OpenCV's frontal-face cascade detects."""
+    import cv2
+    import numpy as np
+    img = np.full((size * 2, size * 2), 230, np.uint8)
+    c = (size, size)
+    cv2.ellipse(img, c, (int(size * 0.42), int(size * 0.55)), 0, 0, 360, 170, -1)
+    for dx in (-1, 1):
+        cv2.ellipse(img, (c[0] + dx * int(size * 0.17), c[1] - int(size * 0.12)),
+                    (int(size * 0.09), int(size * 0.045)), 0, 0, 360, 40, -1)
+        cv2.line(img, (c[0] + dx * int(size * 0.08), c[1] - int(size * 0.24)),
+                 (c[0] + dx * int(size * 0.27), c[1] - int(size * 0.26)), 60, int(size * 0.03))
+    cv2.line(img, (c[0], c[1] - int(size * 0.05)), (c[0] - int(size * 0.04), c[1] + int(size * 0.12)), 110,
+             int(size * 0.02))
+    cv2.ellipse(img, (c[0], c[1] + int(size * 0.27)), (int(size * 0.16), int(size * 0.05)), 0, 0, 360, 70, -1)
+    return cv2.imencode(".png", cv2.GaussianBlur(img, (9, 9), 3))[1].tobytes()
+
+
+def test_faces_in_a_scan_are_blanked_for_research(cli, tmp_path):
+    from redactkit.detect.faces import find_faces
+
+    src = pymupdf.open()
+    page = src.new_page(width=612, height=792)
+    page.insert_textbox(pymupdf.Rect(72, 72, 540, 300), LETTER, fontsize=12, fontname="tiro")
+    page.insert_image(pymupdf.Rect(200, 420, 412, 632), stream=_drawn_face())
+    pix = page.get_pixmap(dpi=200, colorspace=pymupdf.csGRAY)
+    scan = pymupdf.open()
+    scan.new_page(width=612, height=792).insert_image(pymupdf.Rect(0, 0, 612, 792), pixmap=pix)
+    req = _request(tmp_path / "req", category="medical_research")
+    scan.save(req / "records" / "investigation" / "report_with_photo.pdf")
+    assert find_faces(scan[0]), "the synthetic face must be detectable before redaction"
+
+    code, output = cli("release", req, "--out", tmp_path / "out", "-q")
+    assert code == 0, output
+    out = pymupdf.open(tmp_path / "out" / "release" / "T-1-001.pdf")
+    assert find_faces(out[0]) == []
+    seen = ocr_text(tmp_path / "out" / "release" / "T-1-001.pdf")
+    assert not any(readable(v, seen) for v in MUST_REDACT)
+    log = [json.loads(line) for line in (tmp_path / "out" / "internal" / "redaction_log.jsonl").open()]
+    assert [e["entity"] for e in log if e["entity"] == "FACE"] == ["FACE"]
