@@ -26,7 +26,7 @@ from .ingest import Unreadable, discover, expand, unsupported_reason
 from .ingest.pdf import open_record, read_pages
 from .package import cover_sheet, keyed_hash, log_entry, log_key, manifest, sha256_file, write_json
 from .plan import Recipe, admit, consented, in_scope, roster
-from .request import Category, Request, load_request
+from .request import Request, load_request
 from .types import Finding, Record, RecordOutcome, Redaction
 from .verify import VerificationFailed, norm, verify_pdf
 

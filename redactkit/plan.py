@@ -23,8 +23,7 @@ from .request import Category, Request
 from .types import Finding, Party, Redaction
 
 FAMILY = {Category.client, Category.parent_guardian, Category.attorney_representative}
-# Special categories a consent must name explicitly, and the words that name them.
-SPECIAL = {"hiv": "SPECIAL_HIV", "mental_health": "SPECIAL_MENTAL_HEALTH", "substance_use": "SPECIAL_SUD"}
+# Other words for the special categories a consent must name (hiv, mental_health, substance_use).
 _SPECIAL_ALIASES = {"hiv_aids": "hiv", "aids": "hiv", "psychiatric": "mental_health", "mental": "mental_health",
                     "behavioral_health": "mental_health", "behavioural_health": "mental_health",
                     "psychiatric_mental_health": "mental_health", "sud": "substance_use",

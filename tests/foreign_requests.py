@@ -1,7 +1,7 @@
 """A second generator, kept apart from sample_records/generate.py: other templates (insert_textbox
 letters, ruled forms, HTML lists), other phone formats, and names from other locales (accents,
 particles, Indian, German, Polish names). The release tests run on what it makes."""
-import json, random, sys
+import json, random
 from pathlib import Path
 import pymupdf, yaml
 from faker import Faker

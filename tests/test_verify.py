@@ -4,7 +4,7 @@ from __future__ import annotations
 import pymupdf
 import pytest
 
-from redactkit.apply import RedactionBox, boxes_for, redact_page, sanitise, save
+from redactkit.apply import boxes_for, redact_page, sanitise, save
 from redactkit.ingest.pdf import page_text
 from redactkit.types import Finding, Redaction
 from redactkit.verify import VerificationFailed, verify_pdf

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..types import Finding, PageText, Party
+from ..types import Finding, Party
 from .engine import analyzer
 from .names import NOT_NAME_WORDS as _NOT_NAME_WORDS
 from .recognizers import US_STATES

@@ -47,7 +47,7 @@ def address_recognizer() -> PatternRecognizer:
         ("city state zip", rf"\b(?:{_WORD}{_S}){{0,3}}{_WORD},?{_S}{_STATE}\.?{_S}{_ZIP}\b", 0.7),
         ("military", r"\b(?:(?:USNS|USS|USCGC|USNV)\s+[A-Z][a-z]+|(?:PSC|Unit|CMR)\s+\d{3,5},?\s+Box\s+\d{3,5})\b", 0.6),
         ("military city", rf"\b(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+{_ZIP}\b", 0.7),
-        ("unit", rf"(?<![\w])(?:Apt|Apartment|Suite|Ste|Unit)\.?\s*#?\s*\d{{1,5}}[A-Z]?\b", 0.4),
+        ("unit", r"(?<![\w])(?:Apt|Apartment|Suite|Ste|Unit)\.?\s*#?\s*\d{1,5}[A-Z]?\b", 0.4),
     ], context=["address", "lives", "resides", "residence", "home", "street", "apartment", "moved"])
 
 
