@@ -142,6 +142,35 @@ def accounting(
         raise typer.Exit(exc.exit_code)
 
 
+@app.command("eval")
+def eval_(
+    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Labelled corpus (JSON lines); default: "
+                      "the one shipped in benchmarks/eval/corpus.jsonl.")] = None,
+    recipe: Annotated[str, typer.Option("--recipe", help="Recipe whose redact decisions are scored.")] = "medical_research",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+):
+    """Measure detection: recall, precision and F2 per identifier type and overall, on labelled text."""
+    from .evaluate import evaluate
+
+    path = corpus or Path(__file__).resolve().parent.parent / "benchmarks" / "eval" / "corpus.jsonl"
+    if not path.is_file():
+        err.print(f"{path}: no such corpus; give --corpus FILE (make one with benchmarks/eval/make_corpus.py)")
+        raise typer.Exit(ExitCode.usage)
+    report = evaluate(path, recipe).as_dict()
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    table = Table(title=f"Detection on {report['sentences']} sentences ({recipe})")
+    for col in ("type", "labelled", "found", "recall", "precision", "F2"):
+        table.add_column(col, justify="left" if col == "type" else "right")
+    rows = list(report["by_type"].items()) + [("direct identifiers", report["direct_identifiers"]),
+                                              ("overall", report["overall"])]
+    for name, r in rows:
+        table.add_row(name, str(r["labelled"]), str(r["found"]), f"{r['recall']:.3f}", f"{r['precision']:.3f}",
+                      f"{r['f2']:.3f}")
+    _console().print(table)
+
+
 def _console() -> Console:
     """Standard output; 120 columns when it is not a terminal (a file, a pipe, a CI log)."""
     out = Console(highlight=False)

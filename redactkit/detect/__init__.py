@@ -120,7 +120,7 @@ def _person_parts(text: str, start: int, end: int, spans: list[tuple[int, int]])
         i = j
     out = []
     for s, e in parts:
-        words = list(re.finditer(r"[A-Za-z][A-Za-z'’.-]*", text[s:e]))
+        words = list(re.finditer(r"[^\W\d_][\w'’.-]*", text[s:e]))
         keep = [w for w in words if w.group(0)[0].isupper() and w.group(0).lower().strip(".") not in _TITLE_WORDS
                 and len(w.group(0).strip(".'’")) >= 2 and not w.group(0).lower().startswith(("'s", "’s"))]
         if keep and all(w.group(0).lower().strip(".:-") in _NOT_NAME_WORDS for w in keep):

@@ -13,7 +13,7 @@ from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, Reco
 
 US_STATE_ABBR = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE "
                  "NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI "
-                 "AA AE AP").split()
+                 "FM MH PW AA AE AP").split()
 US_STATES = frozenset(_Address.states) | {"United States", "USA", "U.S.", "America"}
 
 _STREET_SUFFIXES = sorted(set(_Address.street_suffixes) | {
@@ -121,7 +121,7 @@ _LABELS: list[tuple[str, str]] = [
     ("CASE_NUMBER", r"case\s*(?:number|no\.?|#|id)|link\s*(?:id|number|no\.?|#)?|docket\s*(?:number|no\.?|#)?|registry\s*(?:number|no\.?|#|id)|referral\s*(?:number|no\.?|#|id)|report\s*(?:number|no\.?|#)|intake\s*(?:number|no\.?|#|id)"),
     ("STUDENT_ID", r"student\s*(?:id|number|no\.?|#)|sasid|school\s+id"),
     ("ACCOUNT_NUMBER", r"account\s*(?:number|no\.?|#)?|acct\.?\s*(?:number|no\.?|#)?|routing\s*(?:number|no\.?|#)?|card\s*(?:number|no\.?|#)"),
-    ("LICENSE_NUMBER", r"driver'?s?\s+licen[cs]e\s*(?:number|no\.?|#)?|licen[cs]e\s*(?:number|no\.?|#)|certificate\s*(?:number|no\.?|#)|DL\s*#?|permit\s*(?:number|no\.?|#)|NPI|DEA\s*(?:number|no\.?|#)?"),
+    ("LICENSE_NUMBER", r"driver'?s?\s+licen[cs]e\s*(?:number|no\.?|#)?|licen[cs]e\s*(?:number|no\.?|#)?|certificate\s*(?:number|no\.?|#)|DL\s*#?|permit\s*(?:number|no\.?|#)|NPI|DEA\s*(?:number|no\.?|#)?"),
     ("LICENSE_PLATE", r"(?:licen[cs]e\s+)?plate\s*(?:number|no\.?|#)?|registration\s*(?:number|no\.?|#)?|tag\s*(?:number|no\.?|#)"),
     ("DEVICE_ID", r"serial\s*(?:number|no\.?|#)?|s/n|device\s*(?:id|number|no\.?|#)|IMEI|VIN|MAC\s+address|UDI"),
     ("UNIQUE_ID", r"\bID|identification\s*(?:number|no\.?|#)?|(?<=\w\s)(?:number|no\.|#)"),
@@ -151,6 +151,14 @@ class LabelledIdRecognizer(EntityRecognizer):
         return out
 
 
+def plate_recognizer() -> PatternRecognizer:
+    """Licence plates after their label: "plate APR 843", "tag 5N 98061"."""
+    return _rec("LICENSE_PLATE", "LicensePlateRecognizer", [
+        ("plate", r"(?i:\b(?:licen[cs]e\s+)?(?:plate|tag|registration)\s*(?:number|no\.?|#)?\s*:?\s*)"
+                  r"(?=[A-Z0-9 -]{0,8}\d)[A-Z0-9]{1,4}[ -]?[A-Z0-9]{2,5}\b", 0.7),
+    ])
+
+
 def number_recognizer() -> PatternRecognizer:
     """Catch-all for Safe Harbor's 'any other unique identifying number': 5+ digits in one token."""
     return _rec("OTHER_NUMBER", "LongNumberRecognizer", [
@@ -164,12 +172,37 @@ _TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Atty|Det|Officer|Sgt|Judge|Nurse|Co
 _CAP = r"[A-Z][a-zA-Z'’-]+"
 
 
+_CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+             "march", "april", "july", "august", "september", "october", "november", "december", "mon", "tue",
+             "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "jan", "feb", "mar", "apr", "jun", "jul",
+             "aug", "sep", "sept", "oct", "nov", "dec", "today", "tomorrow", "yesterday"}
+
+
+_PARTICLES = r"(?:\s+(?:da|de|del|della|di|do|dos|das|van|von|der|den|la|le|du|ten|ter|bin|al|el))*"
+
+
+def _plain_word(word: str) -> bool:
+    """A capitalised word that could be a surname: not a heading, organisation or calendar word."""
+    w = word.lower().strip(".,")
+    return len(w) >= 2 and w not in NOT_NAME_WORDS and w not in ORG_WORDS and w not in _CALENDAR \
+        and not w.isdigit()
+
+
+def _at_every_word(rx: re.Pattern, text: str):
+    """Matches starting at every capitalised word, overlapping: in "Contact Arin Sarkar" the
+    pair "Arin Sarkar" is tried too, not only "Contact Arin Sarkar"."""
+    for w in re.finditer(r"\b[A-Z]", text):
+        m = rx.match(text, w.start())
+        if m:
+            yield m
+
+
 class GazetteerNameRecognizer(EntityRecognizer):
     """Person names from title + name, and first + last name pairs from US name lists (Census via Faker)."""
 
     _title = re.compile(rf"\b{_TITLES}\.?\s+(?:[A-Z]\.\s*)?(?P<name>{_CAP}(?:\s+{_CAP})?)")
-    _pair = re.compile(rf"\b(?P<first>{_CAP})(?:\s+[A-Z]\.?)?(?:\s+{_CAP})?\s+(?P<last>{_CAP})\b")
-    _reversed = re.compile(rf"\b(?P<last>{_CAP}),\s+(?P<first>{_CAP})\b")
+    _pair = re.compile(rf"\b(?P<first>{_CAP})(?:\s+[A-Z]\.?)?(?:\s+{_CAP})?{_PARTICLES}\s+(?P<last>{_CAP})\b")
+    _reversed = re.compile(rf"\b(?P<last>{_CAP}(?:[ -]{_CAP})?),\s+(?P<first>{_CAP})\b")
     _caps = re.compile(r"\b(?P<first>[A-Z]{2,})(?:\s+[A-Z]\.?)?\s+(?P<last>[A-Z]{2,}(?:-[A-Z]{2,})?)\b")
 
     def __init__(self):
@@ -188,14 +221,17 @@ class GazetteerNameRecognizer(EntityRecognizer):
         first, last = first_names(), last_names()
         for m in self._title.finditer(text):
             out.append(self._hit(m.start("name"), m.end("name"), 0.6))
-        for m in self._pair.finditer(text):
-            f, l_ = m.group("first"), m.group("last")
+        for m in _at_every_word(self._pair, text):
+            f, l_ = m.group("first"), m.group("last").title()
             if f in first and (l_ in last or l_.split("-")[0] in last):
                 out.append(self._hit(m.start(), m.end(), 0.7))
-        for m in self._reversed.finditer(text):
-            if m.group("first") in first and m.group("last") in last:
+            elif f in first and f.lower() not in NOT_NAME_WORDS and _plain_word(l_):
+                out.append(self._hit(m.start(), m.end(), 0.55))   # a known first name and a surname-like word
+        for m in _at_every_word(self._reversed, text):
+            f, l_ = m.group("first").title(), m.group("last").title()
+            if f in first and (l_ in last or (_plain_word(l_) and m.group("last").isupper())):
                 out.append(self._hit(m.start(), m.end(), 0.7))
-        for m in self._caps.finditer(text):
+        for m in _at_every_word(self._caps, text):
             if m.group("first").title() in first and m.group("last").split("-")[0].title() in last:
                 out.append(self._hit(m.start(), m.end(), 0.7))
         return out
@@ -207,13 +243,9 @@ _CUES = ("friend|neighbou?r|teacher|aunt|uncle|grand(?:mother|father|ma|pa|paren
          "witness|caller|reporter|principal|step-?(?:father|mother|son|daughter)|sibling|brother|sister|son|"
          "daughter|husband|wife|fianc[ée]e?|employer|co-?worker|supervisor|attorney|lawyer|advocate|mentor|tutor|"
          "named|called|contacted|interviewed|spoke\\s+(?:with|to)|met\\s+(?:with)?|visited|informed|told|"
-         "signed|by|cc|dear|sincerely|regards|respectfully")
+         "signed|by|cc|dear|sincerely|regards|respectfully|name\\s+is|names\\s+are|known\\s+as|a\\.k\\.a\\.?|aka")
 
 
-_CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
-             "march", "april", "july", "august", "september", "october", "november", "december", "mon", "tue",
-             "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "jan", "feb", "mar", "apr", "jun", "jul",
-             "aug", "sep", "sept", "oct", "nov", "dec", "today", "tomorrow", "yesterday"}
 
 
 class RoleCueNameRecognizer(EntityRecognizer):
@@ -258,5 +290,5 @@ class RoleCueNameRecognizer(EntityRecognizer):
 def project_recognizers() -> list[EntityRecognizer]:
     return [address_recognizer(), zip_recognizer(), phone_recognizer(), ssn_recognizer(),
             email_recognizer(), date_recognizer(), age_recognizer(), case_number_recognizer(),
-            LabelledIdRecognizer(), number_recognizer(), GazetteerNameRecognizer(), RoleCueNameRecognizer(),
+            LabelledIdRecognizer(), plate_recognizer(), number_recognizer(), GazetteerNameRecognizer(), RoleCueNameRecognizer(),
             SpecialCategoryRecognizer(), ReporterClueRecognizer()]
