@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 from pathlib import Path
 
 from faker import Faker
@@ -95,8 +96,8 @@ def make(n: int, seed: int) -> list[dict]:
         fk.seed_instance(seed * 1000 + i)
         gen = values(fk, fe, rnd)
         template = TEMPLATES[i % len(TEMPLATES)]
-        text, spans, pos = "", [], 0
-        for part in __import__("re").split(r"(\{[A-Z_0-9]+\})", template):
+        text, spans = "", []
+        for part in re.split(r"(\{[A-Z_0-9]+\})", template):
             if part.startswith("{") and part.endswith("}"):
                 kind = part[1:-1]
                 value = str(gen[kind]())
