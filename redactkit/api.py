@@ -87,6 +87,10 @@ class _Job:
         return [self._decide(f) for f in self.detector.detect(text, page)]
 
     def redetect(self, text: str, page: int) -> list[Redaction]:
+        """The verifier's second look at a released page. Reason codes are masked (they are not
+        names). Special-category passages are left out: whose a passage is depends on the names in
+        it, and those may have been redacted, so the same kept sentence could be judged again as
+        naming nobody; the value checks still cover every passage that was redacted."""
         codes = "|".join(re.escape(c) for c in self.recipe.reasons)
         masked = re.sub(rf"\b(?:{codes})\b", lambda m: " " * len(m.group(0)), text)
         return [d for d in map(self._decide, self.detector.quick(masked, page))
