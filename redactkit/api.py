@@ -28,7 +28,7 @@ from .package import cover_sheet, keyed_hash, log_entry, log_key, manifest, sha2
 from .plan import Recipe, admit, consented, in_scope, roster
 from .request import Request, load_request
 from .types import Finding, Record, RecordOutcome, Redaction
-from .verify import VerificationFailed, norm, verify_pdf
+from .verify import VerificationFailed, norm, value_pattern, verify_pdf
 
 Progress = Callable[[str, int, int], None]   # (record relpath, done, total)
 
@@ -242,9 +242,8 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
         if check.problems:
             raise ledger_mod.LedgerBroken(f"the accounting ledger fails verification ({check.problems[0]}); "
                                           "nothing was released. Run: redactkit accounting --verify")
-        entry = ledger_mod.disclosure_entry(result, request, recipe, m)
-        entry["manifest_sha256"] = sha256_file(job.release_dir / "manifest.json")
-        ledger_mod.append(entry, ledger)
+        ledger_mod.append(ledger_mod.disclosure_entry(request, recipe, m, sha256_file(job.release_dir / "manifest.json")),
+                          ledger)
         _commit(staging, out_dir, force)
         staging = None
         attention = sum(o.needs_attention for o in result.outcomes)
@@ -274,8 +273,8 @@ def _verify_manifest(job: _Job, m: dict) -> None:
     for r in m["records"]:
         derived += [r["source"], r.get("reason", "")]
     text = norm("\n".join(derived))
-    for v in {norm(v) for v in job.redacted if len(v.strip()) > 2}:
-        if re.search(r"(?<![0-9a-z])" + re.escape(v) + r"(?![0-9a-z])", text):
+    for v in {v for v in job.redacted if len(v.strip()) > 2}:
+        if value_pattern(v).search(text):
             raise RedactkitError("internal error: the manifest would carry a redacted value; nothing was released")
 
 

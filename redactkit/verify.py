@@ -89,14 +89,15 @@ def norm(text: str) -> str:
     return " ".join(t.split()).casefold()
 
 
-def _value_rx(value: str) -> re.Pattern:
+def value_pattern(value: str) -> re.Pattern:
+    """`value` as a reader finds it in normalised text: word-bounded, any spacing between words."""
     parts = [re.escape(p) for p in norm(value).split(" ") if p]
     return re.compile(r"(?<![0-9a-z])" + r"\s*".join(parts) + r"(?![0-9a-z])")
 
 
 def _expected(source_text: str, value: str, redacted_spans: list[tuple[int, int]]) -> int:
     """How often `value` stands in the source page outside every redacted span."""
-    rx = _value_rx(value)
+    rx = value_pattern(value)
     # map normalised positions back to source spans approximately via word tokens is costly;
     # instead count occurrences in the source with redacted spans blanked out.
     chars = list(source_text)
@@ -187,7 +188,7 @@ def verify_pdf(path: Path, source_pages: dict[int, str], redactions: dict[int, l
             src = source_pages.get(page_no, "")
             for value in values_by_page.get(page_no, ()):
                 allowed = _expected(src, value, spans_by_page.get(page_no, []))
-                rx = _value_rx(value)
+                rx = value_pattern(value)
                 for engine, text in texts.items():
                     if len(rx.findall(norm(text))) > allowed:
                         problems.append(f"page {page_no + 1}: a redacted value is still readable ({engine})")
