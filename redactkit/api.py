@@ -7,10 +7,13 @@ moved into place only when complete, so an interrupted run leaves no half-writte
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
 import re
 import shutil
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from functools import lru_cache
@@ -19,35 +22,42 @@ from typing import Callable
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
 from . import ledger as ledger_mod
+from . import review as review_mod
 from .apply import RedactionBox, boxes_for, face_boxes, redact_page, sanitise, save
 from .detect import Detector
-from .errors import ExitCode, OutputExists, RedactkitError
+from .errors import ExitCode, OutputExists, PlanRefused, RedactkitError, UsageError
 from .ingest import Unreadable, discover, expand, unsupported_reason
 from .ingest.pdf import open_record, read_pages
 from .package import cover_sheet, keyed_hash, log_entry, log_key, manifest, sha256_file, write_json
 from .plan import Recipe, admit, consented, in_scope, roster
 from .request import Request, load_request
-from .types import Finding, Record, RecordOutcome, Redaction
+from .types import Finding, PageText, Record, RecordOutcome, Redaction
 from .verify import VerificationFailed, norm, value_pattern, verify_pdf
 
 Progress = Callable[[str, int, int], None]   # (record relpath, done, total)
 
 
 @dataclass
-class ReleaseResult:
+class _Result:
     request_dir: Path
     out_dir: Path
     request_id: str = ""
     exit_code: ExitCode = ExitCode.ok
     message: str = ""
+
+    def _head(self) -> dict:
+        return {"request": str(self.request_dir), "request_id": self.request_id, "out": str(self.out_dir),
+                "exit_code": int(self.exit_code), "status": self.exit_code.name, "message": self.message}
+
+
+@dataclass
+class ReleaseResult(_Result):
     outcomes: list[RecordOutcome] = field(default_factory=list)
 
     @property
     def summary(self) -> dict:
         released = [o for o in self.outcomes if o.status == "released"]
-        return {"request": str(self.request_dir), "request_id": self.request_id, "out": str(self.out_dir),
-                "exit_code": int(self.exit_code), "status": self.exit_code.name, "message": self.message,
-                "records": len(self.outcomes), "released": len(released),
+        return {**self._head(), "records": len(self.outcomes), "released": len(released),
                 "withheld": len(self.outcomes) - len(released),
                 "needs_attention": sum(o.needs_attention for o in self.outcomes),
                 "pages": sum(o.pages for o in released),
@@ -58,6 +68,9 @@ def _dedupe(reds: list[Redaction]) -> list[Redaction]:
     """Redactions to count: those not inside another redaction's span."""
     counted, reach = [], -1
     for r in sorted((r for r in reds if r.decision == "redact"), key=lambda r: (r.finding.start, -r.finding.end)):
+        if r.finding.start < 0:     # a region (a face, a staff region): each counts
+            counted.append(r)
+            continue
         if r.finding.end <= reach:
             continue
         counted.append(r)
@@ -68,8 +81,9 @@ def _dedupe(reds: list[Redaction]) -> list[Redaction]:
 class _Job:
     """One request's release, with its shared detector, recipe and key."""
 
-    def __init__(self, request: Request, recipe: Recipe, request_dir: Path, staging: Path):
-        self.request, self.recipe, self.request_dir = request, recipe, request_dir
+    def __init__(self, request: Request, recipe: Recipe, request_dir: Path, staging: Path,
+                 plan: review_mod.Applier | None = None):
+        self.request, self.recipe, self.request_dir, self.plan = request, recipe, request_dir, plan
         self.detector = Detector(roster(request))
         self.release_dir = staging / "release"
         self.internal_dir = staging / "internal"
@@ -96,7 +110,8 @@ class _Job:
         return [d for d in map(self._decide, self.detector.quick(masked, page))
                 if d.decision == "redact" and not d.finding.entity.startswith("SPECIAL_")]
 
-    def record(self, rec: Record, index: int) -> RecordOutcome:
+    def screen(self, rec: Record) -> RecordOutcome | None:
+        """A withheld outcome for a record that policy or its kind keeps out, else None."""
         if not in_scope(self.request, rec.info_category):
             named = ", ".join(self.request.consent.information) if self.request.consent else ""
             return RecordOutcome(rec, "withheld", f"outside the consent: the release names {named}, "
@@ -104,28 +119,47 @@ class _Job:
         reason = unsupported_reason(rec)
         if reason:
             return RecordOutcome(rec, "withheld", reason, needs_attention=True)
+        return None
+
+    def propose(self, rec: Record, doc, pages: list[PageText]) -> tuple[dict[int, list[Redaction]], list[RedactionBox]]:
+        """Detection and the recipe's decisions, per page; and the boxes over faces (regions)."""
+        # an e-mail render: what detection finds in the message's own text is redacted wherever
+        # it stands in the render too (a render can split or ligature what the text holds whole)
+        carry = [r.finding for r in self.decide(rec.source_text) if r.decision == "redact"] if rec.source_text else []
+        by_page: dict[int, list[Redaction]] = {}
+        regions: list[RedactionBox] = []
+        for pt in pages:
+            reds = self.decide(pt.text, pt.number)
+            reds += [self._decide(f) for f in self.detector.find_values(pt.text, pt.number, carry)]
+            if self.recipe.redact_faces and pt.ocr:
+                faces = face_boxes(doc[pt.number], pt.number, self.recipe.default_reason)
+                regions += faces
+                reds += [b.redaction for b in faces]
+            by_page[pt.number] = reds
+        return by_page, regions
+
+    def record(self, rec: Record, index: int) -> RecordOutcome:
+        withheld = self.screen(rec)
+        if withheld:
+            return withheld
         try:
             doc = open_record(rec)
         except Unreadable as exc:
             return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
         out_name = f"{self.request.request_id}-{index:03d}.pdf"
         dest = self.release_dir / out_name
-        # an e-mail render: what detection finds in the message's own text is redacted wherever
-        # it stands in the render too (a render can split or ligature what the text holds whole)
-        carry = [r.finding for r in self.decide(rec.source_text) if r.decision == "redact"] if rec.source_text else []
         try:
             pages = read_pages(doc)
-            by_page: dict[int, list[Redaction]] = {}
+            if self.plan is not None:
+                try:
+                    by_page, regions = self.plan.redactions(rec, pages)
+                except ValueError as exc:
+                    return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
+            else:
+                by_page, regions = self.propose(rec, doc, pages)
             all_boxes: list[RedactionBox] = []
             for pt in pages:
-                reds = self.decide(pt.text, pt.number)
-                reds += [self._decide(f) for f in self.detector.find_values(pt.text, pt.number, carry)]
-                boxes = boxes_for(pt, reds)
-                if self.recipe.redact_faces and pt.ocr:
-                    faces = face_boxes(doc[pt.number], pt.number, self.recipe.default_reason)
-                    boxes += faces
-                    reds += [b.redaction for b in faces]
-                by_page[pt.number] = reds
+                boxes = boxes_for(pt, by_page.get(pt.number, [])) + [b for b in regions if b.page == pt.number]
                 all_boxes.extend(boxes)
                 # a research release blanks photographs; on a scan the page is the image, so only
                 # the words found in it are blanked
@@ -134,6 +168,8 @@ class _Job:
             save(doc, dest)
         except Unreadable as exc:
             return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
+        except RedactkitError:
+            raise          # a plan that does not fit: the whole release is refused
         except Exception as exc:  # a MuPDF failure on a hostile file: withhold, never pass through
             dest.unlink(missing_ok=True)
             return RecordOutcome(rec, "withheld", f"could not be redacted safely ({type(exc).__name__})",
@@ -141,7 +177,10 @@ class _Job:
         finally:
             doc.close()
         try:
-            verify_pdf(dest, {p.number: p.text for p in pages}, by_page, all_boxes, redetect=self.redetect,
+            # with a reviewed plan, staff decided what is found: no second detection, but every
+            # redaction in the plan is still proven gone
+            verify_pdf(dest, {p.number: p.text for p in pages}, by_page, all_boxes,
+                       redetect=self.redetect if self.plan is None else None,
                        ocr_pages={p.number for p in pages if p.ocr})
         except VerificationFailed as exc:
             dest.unlink(missing_ok=True)
@@ -201,69 +240,112 @@ def _check_out(out_dir: Path, force: bool) -> None:
         raise OutputExists(f"{out_dir / 'release'} already exists; choose another --out or pass --force to replace it")
 
 
-def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: Progress | None = None,
-            as_of: dt.date | None = None, ledger: Path | None = None) -> ReleaseResult:
-    """Release one request folder into OUT/release and OUT/internal. Never raises for bad input:
-    the result carries the exit code and the one-line message."""
-    result = ReleaseResult(request_dir, out_dir)
-    staging = None
+@contextmanager
+def _reported(result, nothing: str):
+    """Turn any failure into the result's exit code and one line; `nothing` says what was not
+    written ("nothing was released")."""
     try:
-        request = load_request(request_dir)
-        result.request_id = request.request_id
-        recipe = admit(request, as_of)
-        _check_out(out_dir, force)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        staging = out_dir / f".redactkit-staging-{uuid.uuid4().hex[:8]}"
-        job = _Job(request, recipe, request_dir, staging)
-        job.release_dir.mkdir(parents=True)
-        job.internal_dir.mkdir(parents=True)
-        records = expand(discover(request_dir))
-        for i, rec in enumerate(records, 1):
-            if progress:
-                progress(rec.relpath, i - 1, len(records))
-            result.outcomes.append(job.record(rec, i))
-        if progress:
-            progress("", len(records), len(records))
-        names = {o.record.relpath: job.safe_text(o.record.relpath) for o in result.outcomes}
-        case_id = job.safe_text(request.case.id) if request.case.id else None
-        m = manifest(request, recipe, result.outcomes, names, case_id,
-                     {e: recipe.special_notices[e] for e in sorted(job.released_special) if e in recipe.special_notices})
-        _verify_manifest(job, m)
-        write_json(m, job.release_dir / "manifest.json")
-        cover_sheet(m, job.release_dir / "manifest.pdf")
-        with (job.internal_dir / "redaction_log.jsonl").open("w", encoding="utf-8") as fh:
-            for entry in job.log:
-                fh.write(json.dumps(entry) + "\n")
-        write_json({"request_id": request.request_id, "recipe": recipe.name, "recipe_sha256": recipe.sha256,
-                    "records": {o.record.relpath: o.record.sha256 for o in result.outcomes},
-                    "requester_hmac": keyed_hash(job.key, request.requester.name)},
-                   job.internal_dir / "sources.json")
-        check = ledger_mod.verify(ledger)
-        if check.problems:
-            raise ledger_mod.LedgerBroken(f"the accounting ledger fails verification ({check.problems[0]}); "
-                                          "nothing was released. Run: redactkit accounting --verify")
-        ledger_mod.append(ledger_mod.disclosure_entry(request, recipe, m, sha256_file(job.release_dir / "manifest.json")),
-                          ledger)
-        _commit(staging, out_dir, force)
-        staging = None
-        attention = sum(o.needs_attention for o in result.outcomes)
-        if attention:
-            result.exit_code = ExitCode.needs_attention
-            result.message = f"{attention} record(s) withheld and need attention; see release/manifest.json"
-        else:
-            result.message = "released"
+        yield
     except RedactkitError as exc:
         result.exit_code, result.message = exc.exit_code, exc.message
     except KeyboardInterrupt:
-        result.exit_code, result.message = ExitCode.ctrl_c, "interrupted; nothing was released"
+        result.exit_code, result.message = ExitCode.ctrl_c, f"interrupted; {nothing}"
         raise
-    except Exception as exc:  # a bug: report it in one line, release nothing
+    except Exception as exc:  # a bug: report it in one line, write nothing
         result.exit_code = ExitCode.internal_error
-        result.message = f"internal error ({type(exc).__name__}); nothing was released. Please report it."
+        result.message = f"internal error ({type(exc).__name__}); {nothing}. Please report it."
+
+
+def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: Progress | None = None,
+            as_of: dt.date | None = None, ledger: Path | None = None, plan: Path | None = None,
+            reviewer: str | None = None) -> ReleaseResult:
+    """Release one request folder into OUT/release and OUT/internal. With `plan` (a reviewed
+    internal/plan.json) apply exactly its decisions instead of detecting. Never raises for bad
+    input: the result carries the exit code and the one-line message."""
+    result = ReleaseResult(request_dir, out_dir)
+    staging = None
+    try:
+        with _reported(result, "nothing was released"):
+            request = load_request(request_dir)
+            result.request_id = request.request_id
+            recipe = admit(request, as_of)
+            _check_out(out_dir, force)
+            sources = discover(request_dir)
+            records = expand(sources)
+            applier, plan_bytes = None, b""
+            if plan is not None:
+                if not (reviewer or "").strip():
+                    raise UsageError("--reviewer NAME is required with --plan: the manifest records who reviewed")
+                try:
+                    plan_bytes = plan.read_bytes()
+                except OSError:
+                    raise PlanRefused(f"{plan}: cannot be read; make a plan with: redactkit review REQUEST --out OUT") from None
+                reviewed = review_mod.load(plan, plan_bytes)
+                review_mod.check_current(reviewed, plan, request_dir, request, recipe, sources)
+                applier = review_mod.Applier(reviewed, plan, recipe, [r.relpath for r in records])
+            out_dir.mkdir(parents=True, exist_ok=True)
+            staging = out_dir / f".redactkit-staging-{uuid.uuid4().hex[:8]}"
+            job = _Job(request, recipe, request_dir, staging, applier)
+            job.release_dir.mkdir(parents=True)
+            job.internal_dir.mkdir(parents=True)
+            for i, rec in enumerate(records, 1):
+                if progress:
+                    progress(rec.relpath, i - 1, len(records))
+                result.outcomes.append(job.record(rec, i))
+            if progress:
+                progress("", len(records), len(records))
+            review_note = {"reviewed": False}
+            if applier is not None:
+                applier.check_texts()
+                review_note = {"reviewed": True, "reviewer": reviewer.strip(),
+                               "plan_sha256": hashlib.sha256(plan_bytes).hexdigest(),
+                               "plan_created_at": getattr(reviewed, "created_at", None),
+                               "proposed": reviewed.proposed, "overridden": review_mod.overrides(reviewed)}
+                (job.internal_dir / "applied_plan.json").write_bytes(plan_bytes)
+            names = {o.record.relpath: job.safe_text(o.record.relpath) for o in result.outcomes}
+            case_id = job.safe_text(request.case.id) if request.case.id else None
+            m = manifest(request, recipe, result.outcomes, names, case_id,
+                         {e: recipe.special_notices[e] for e in sorted(job.released_special) if e in recipe.special_notices},
+                         review=_public_review(job, review_note))
+            _verify_manifest(job, m)
+            write_json(m, job.release_dir / "manifest.json")
+            cover_sheet(m, job.release_dir / "manifest.pdf")
+            with (job.internal_dir / "redaction_log.jsonl").open("w", encoding="utf-8") as fh:
+                for entry in job.log:
+                    fh.write(json.dumps(entry) + "\n")
+            write_json({"request_id": request.request_id, "recipe": recipe.name, "recipe_sha256": recipe.sha256,
+                        "records": {o.record.relpath: o.record.sha256 for o in result.outcomes},
+                        "requester_hmac": keyed_hash(job.key, request.requester.name), "review": review_note},
+                       job.internal_dir / "sources.json")
+            check = ledger_mod.verify(ledger)
+            if check.problems:
+                raise ledger_mod.LedgerBroken(f"the accounting ledger fails verification ({check.problems[0]}); "
+                                              "nothing was released. Run: redactkit accounting --verify")
+            ledger_mod.append(ledger_mod.disclosure_entry(request, recipe, m, sha256_file(job.release_dir / "manifest.json"),
+                                                          review_note), ledger)
+            _commit(staging, out_dir, force)
+            staging = None
+            attention = sum(o.needs_attention for o in result.outcomes)
+            if attention:
+                result.exit_code = ExitCode.needs_attention
+                result.message = f"{attention} record(s) withheld and need attention; see release/manifest.json"
+            else:
+                result.message = "released"
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
     return result
+
+
+def _public_review(job: _Job, note: dict) -> dict:
+    """The review as the manifest tells it: the reviewer's name stays out if it is a name these
+    records redact (staff can be a third party in a case); internal/sources.json keeps it."""
+    if not note.get("reviewed"):
+        return note
+    name = norm(note["reviewer"])
+    if any(value_pattern(v).search(name) for v in job.redacted if len(v.strip()) > 2):
+        return {**note, "reviewer": "(recorded internally: the name is redacted in these records)"}
+    return note
 
 
 def _verify_manifest(job: _Job, m: dict) -> None:
@@ -279,17 +361,115 @@ def _verify_manifest(job: _Job, m: dict) -> None:
 
 
 def _commit(staging: Path, out_dir: Path, force: bool) -> None:
-    """Move the finished package into place; release/ appears last, as the commit point."""
-    for name in ("internal", "release"):
-        target = out_dir / name
-        if target.exists():
-            if not force:
-                raise OutputExists(f"{target} already exists; pass --force to replace it")
-            trash = out_dir / f".redactkit-old-{name}-{uuid.uuid4().hex[:8]}"
-            target.rename(trash)
-            shutil.rmtree(trash, ignore_errors=True)
-        (staging / name).rename(target)
+    """Move the finished package into place; release/ appears last, as the commit point.
+    internal/ is merged file by file: it may hold the review (plan.json, review.pdf) this
+    release was made from."""
+    if (out_dir / "release").exists() and not force:
+        raise OutputExists(f"{out_dir / 'release'} already exists; pass --force to replace it")
+    target = out_dir / "internal"
+    target.mkdir(exist_ok=True)
+    for f in (staging / "internal").iterdir():
+        os.replace(f, target / f.name)
+    (staging / "internal").rmdir()
+    target = out_dir / "release"
+    if target.exists():
+        trash = out_dir / f".redactkit-old-release-{uuid.uuid4().hex[:8]}"
+        target.rename(trash)
+        shutil.rmtree(trash, ignore_errors=True)
+    (staging / "release").rename(target)
     staging.rmdir()
+
+
+@dataclass
+class ReviewResult(_Result):
+    records: list[dict] = field(default_factory=list)   # document, status, pages, redact {code: n}, keep
+    plan_path: Path | None = None
+    pdf_path: Path | None = None
+
+    @property
+    def summary(self) -> dict:
+        return {**self._head(), "plan": str(self.plan_path) if self.plan_path else None,
+                "review_pdf": str(self.pdf_path) if self.pdf_path else None,
+                "records": self.records,
+                "proposed_redactions": sum(sum(r["redact"].values()) for r in self.records),
+                "kept_findings": sum(r["keep"] for r in self.records)}
+
+
+def review(request_dir: Path, out_dir: Path, *, force: bool = False, progress: Progress | None = None,
+           as_of: dt.date | None = None) -> ReviewResult:
+    """Propose without applying: OUT/internal/plan.json and OUT/internal/review.pdf. Nothing is
+    released and nothing goes to the ledger. Never raises for bad input."""
+    import pymupdf
+
+    result = ReviewResult(request_dir, out_dir)
+    with _reported(result, "no plan was written"):
+        request = load_request(request_dir)
+        result.request_id = request.request_id
+        recipe = admit(request, as_of)
+        internal = out_dir / "internal"
+        plan_path, pdf_path = internal / "plan.json", internal / "review.pdf"
+        for p in (plan_path, pdf_path):
+            if p.exists() and not force:
+                raise OutputExists(f"{p} already exists; choose another --out or pass --force to replace it")
+        job = _Job(request, recipe, request_dir, out_dir / ".unused")
+        sources = discover(request_dir)
+        records = expand(sources)
+        builder = review_mod.Builder(request, recipe, request_dir, sources)
+        palette = review_mod.colours(recipe)
+        book, toc = pymupdf.open(), []
+        for i, rec in enumerate(records, 1):
+            if progress:
+                progress(rec.relpath, i - 1, len(records))
+            row = {"document": rec.relpath, "status": "proposed", "pages": 0, "redact": {}, "keep": 0}
+            result.records.append(row)
+            withheld = job.screen(rec)
+            doc = None
+            try:
+                if withheld is None:
+                    doc = open_record(rec)
+                    pages = read_pages(doc)
+                    by_page, regions = job.propose(rec, doc, pages)
+                    entries = builder.add(rec, pages, by_page, regions)
+                    review_mod.mark(doc, pages, entries, palette)
+                    toc.append([1, f"{i:03d} {rec.relpath}", book.page_count + 1])
+                    book.insert_pdf(doc)
+                    row["pages"] = len(pages)
+                    for e in entries:
+                        if e["decision"] == "redact":
+                            row["redact"][e["reason"]] = row["redact"].get(e["reason"], 0) + 1
+                        else:
+                            row["keep"] += 1
+            except Unreadable as exc:
+                withheld = RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
+            except Exception as exc:  # a MuPDF failure on a hostile file
+                withheld = RecordOutcome(rec, "withheld", f"could not be read for review ({type(exc).__name__})",
+                                         needs_attention=True)
+            finally:
+                if doc is not None:
+                    doc.close()
+            if withheld is not None:
+                builder.withheld(rec, withheld.reason)
+                row.update(status="withheld", reason=withheld.reason, needs_attention=withheld.needs_attention,
+                           pages=0, redact={}, keep=0)
+        if progress:
+            progress("", len(records), len(records))
+        front = review_mod.summary_pdf(builder.raw, recipe, palette, result.records)
+        book.insert_pdf(front, start_at=0)
+        book.set_toc([[1, "Summary", 1]] + [[lvl, title, page + front.page_count] for lvl, title, page in toc])
+        internal.mkdir(parents=True, exist_ok=True)
+        tmp = internal / f".review.pdf.{os.getpid()}.tmp"
+        book.save(tmp, garbage=3, deflate=True)
+        book.close()
+        os.replace(tmp, pdf_path)
+        review_mod.save(builder.raw, plan_path)
+        result.plan_path, result.pdf_path = plan_path, pdf_path
+        attention = sum(bool(r.get("needs_attention")) for r in result.records)
+        if attention:
+            result.exit_code = ExitCode.needs_attention
+            result.message = f"plan written; {attention} record(s) cannot be read and will be withheld"
+        else:
+            result.message = "plan written"
+    return result
 
 
 def find_requests(paths: list[Path]) -> list[Path]:
@@ -306,14 +486,16 @@ def find_requests(paths: list[Path]) -> list[Path]:
 
 def release_many(requests: list[Path], out_dir: Path, *, force: bool = False,
                  progress: Progress | None = None, on_result: Callable[[ReleaseResult], None] | None = None,
-                 as_of: dt.date | None = None, ledger: Path | None = None) -> list[ReleaseResult]:
+                 as_of: dt.date | None = None, ledger: Path | None = None, plan: Path | None = None,
+                 reviewer: str | None = None) -> list[ReleaseResult]:
     """Release each request; one request's failure does not stop the others. With one request the
     package goes to OUT/release; with several, to OUT/<request folder name>/release."""
     results = []
     single = len(requests) == 1
     for req in requests:
         target = out_dir if single else out_dir / req.name
-        res = release(req, target, force=force, progress=progress, as_of=as_of, ledger=ledger)
+        res = release(req, target, force=force, progress=progress, as_of=as_of, ledger=ledger, plan=plan,
+                      reviewer=reviewer)
         results.append(res)
         if on_result:
             on_result(res)

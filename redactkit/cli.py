@@ -20,7 +20,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="
                   help="Redact and release child-welfare case records for a records request.\n\n"
                        "Exit codes: 0 released; 3 invalid request.yaml; 4 refused by policy; "
                        "5 released but some records withheld and need attention; 6 output exists "
-                       "(use --force); 7 missing dependency; 9 internal error; 130 interrupted.")
+                       "(use --force); 7 missing dependency; 8 ledger fails verification; 9 internal error; "
+                       "10 review plan refused (changed since review, or malformed); 130 interrupted.\n\n"
+                       "Review first: 'redactkit review' proposes, 'redactkit plan' edits the decisions, "
+                       "'redactkit release --plan' applies them.")
 err = Console(stderr=True, highlight=False)
 
 
@@ -51,16 +54,25 @@ def release(
                      help="Judge a consent's expiry on this date instead of today (re-runs).")] = None,
     ledger: Annotated[Optional[Path], typer.Option("--ledger", help="The accounting-of-disclosures ledger "
                       "(default: REDACTKIT_LEDGER, else ~/.local/share/redactkit/ledger.jsonl).")] = None,
+    plan: Annotated[Optional[Path], typer.Option("--plan", help="A reviewed plan (OUT/internal/plan.json from "
+                    "'redactkit review'): apply exactly its decisions, with no new detection. Refused (exit 10) "
+                    "if the records, request.yaml or recipe changed since the review. One request only.")] = None,
+    reviewer: Annotated[Optional[str], typer.Option("--reviewer", help="Who reviewed the plan; recorded in the "
+                        "manifest and the ledger. Required with --plan.")] = None,
 ):
     """Release one or many request folders: ingest, detect, plan (the requester's recipe), redact,
     verify with an independent reader, and write the release package with its manifest.
 
     A request that policy refuses, or whose request.yaml is malformed, writes no release/ and is
     reported in one line. Records that cannot be read safely are withheld and listed in the manifest.
+    With --plan, the reviewed decisions are applied instead of new detection (see 'redactkit review').
     """
     from .api import find_requests, release_many
 
     found = find_requests(requests)
+    if plan is not None and len(found) != 1:
+        err.print("--plan applies to one request folder; give exactly one")
+        raise typer.Exit(ExitCode.usage)
     show = not (quiet or as_json) and err.is_terminal
     results = []
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -78,7 +90,7 @@ def release(
 
         try:
             release_many(found, out, force=force, progress=progress, on_result=on_result,
-                         as_of=as_of.date() if as_of else None, ledger=ledger)
+                         as_of=as_of.date() if as_of else None, ledger=ledger, plan=plan, reviewer=reviewer)
         except KeyboardInterrupt:
             err.print("interrupted; requests not finished were not released")
             raise typer.Exit(ExitCode.ctrl_c)
@@ -169,6 +181,226 @@ def eval_(
         table.add_row(name, str(r["labelled"]), str(r["found"]), f"{r['recall']:.3f}", f"{r['precision']:.3f}",
                       f"{r['f2']:.3f}")
     _console().print(table)
+
+
+@app.command()
+def review(
+    request: Annotated[Path, typer.Argument(help="The request folder.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: writes OUT/internal/plan.json and "
+                                      "OUT/internal/review.pdf. Nothing is released.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing plan and review.pdf in OUT.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary for scripts instead of the table.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    as_of: Annotated[Optional[datetime], typer.Option("--as-of", formats=["%Y-%m-%d"],
+                     help="Judge a consent's expiry on this date instead of today.")] = None,
+):
+    """Propose redactions for staff to review, without releasing anything.
+
+    Writes OUT/internal/plan.json (one entry per proposed redaction and per kept finding: id,
+    document, page, text, entity, party, role, reason, decision) and OUT/internal/review.pdf (the
+    proposals drawn on the pages, coloured by reason code; kept findings in dashed green; a first
+    page of counts per record and reason). Decide with 'redactkit plan' or a text editor, then
+    release with: redactkit release REQUEST --plan OUT/internal/plan.json --reviewer NAME --out OUT
+    """
+    from .api import review as run_review
+
+    show = not (quiet or as_json) and err.is_terminal
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[record]}"), TimeElapsedColumn(), console=err,
+                  disable=not show, transient=True) as bar:
+        task = bar.add_task("records", total=None, record="")
+        try:
+            res = run_review(request, out, force=force, as_of=as_of.date() if as_of else None,
+                             progress=lambda r, d, t: bar.update(task, completed=d, total=t, record=r))
+        except KeyboardInterrupt:
+            err.print("interrupted; no plan was written")
+            raise typer.Exit(ExitCode.ctrl_c)
+    if as_json:
+        typer.echo(json.dumps(res.summary, indent=2))
+        raise typer.Exit(int(res.exit_code))
+    if res.plan_path is None:
+        err.print(f"[red]{request}[/red]: {res.message}", soft_wrap=True)
+        raise typer.Exit(int(res.exit_code))
+    table = Table(title=f"redactkit review: request {res.request_id}")
+    table.add_column("record", overflow="fold", min_width=20)
+    table.add_column("status", no_wrap=True)
+    for col in ("pages", "redact", "keep"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("by reason", overflow="fold")
+    for r in res.records:
+        status = r["status"] if r["status"] != "withheld" else f"[yellow]withheld[/yellow]: {r.get('reason', '')}"
+        table.add_row(r["document"], status, str(r["pages"]), str(sum(r["redact"].values())), str(r["keep"]),
+                      ", ".join(f"{k} {v}" for k, v in sorted(r["redact"].items())))
+    out_console = _console()
+    out_console.print(table)
+    out_console.print(f"plan:   {res.plan_path}\nreview: {res.pdf_path}", soft_wrap=True, markup=False)
+    out_console.print(f"next:   redactkit plan show {res.plan_path}\n"
+                      f"        redactkit release {request} --plan {res.plan_path} --reviewer NAME --out {out}",
+                      soft_wrap=True, markup=False)
+    raise typer.Exit(int(res.exit_code))
+
+
+plan_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
+                       help="Read and edit a review plan (OUT/internal/plan.json) without a text editor. "
+                            "Exit codes: 0 changed or shown; 2 nothing matched or bad arguments; 10 not a valid plan.")
+app.add_typer(plan_app, name="plan")
+
+PlanArg = Annotated[Path, typer.Argument(help="The plan: OUT/internal/plan.json from 'redactkit review'.",
+                                         show_default=False)]
+IdsOpt = Annotated[Optional[list[str]], typer.Option("--id", help="Entry id (r0012, k0003, s001); repeatable.")]
+TextOpt = Annotated[Optional[str], typer.Option("--text", help="Every entry with this text (case and spacing "
+                                                "as a reader compares them).")]
+PartyOpt = Annotated[Optional[str], typer.Option("--party", help="Every entry attributed to this roster party.")]
+DocOpt = Annotated[Optional[str], typer.Option("--document", help="Only entries of this document (its path as "
+                                               "'plan show' lists it).")]
+
+
+def _plan_raw(path: Path) -> dict:
+    from .errors import RedactkitError
+    from .review import load_raw
+
+    try:
+        return load_raw(path)
+    except RedactkitError as exc:
+        err.print(exc.message, soft_wrap=True)
+        raise typer.Exit(exc.exit_code)
+
+
+def _flip(path: Path, decision: str, ids, text, party, document, reason=None) -> tuple[dict, list[dict]]:
+    from .review import select
+
+    raw = _plan_raw(path)
+    chosen = select(raw, ids=ids or [], text=text, party=party, document=document) if (ids or text or party) else []
+    missing = sorted(set(ids or []) - {e.get("id") for e in chosen})
+    if missing:
+        err.print(f"no entry with id {', '.join(missing)}; nothing changed")
+        raise typer.Exit(ExitCode.usage)
+    for e in chosen:
+        e["decision"] = decision
+        if decision == "redact" and reason:
+            e["reason"] = reason
+    return raw, chosen
+
+
+def _check_reason(raw: dict, reason: Optional[str]) -> None:
+    if reason is None:
+        return
+    from .errors import RedactkitError
+    from .plan import load_recipe
+
+    try:
+        codes = load_recipe(raw["category"]).reasons
+    except RedactkitError:
+        return
+    if reason not in codes:
+        err.print(f"--reason {reason} is not a reason code of the {raw['category']} recipe ({', '.join(codes)})")
+        raise typer.Exit(ExitCode.usage)
+
+
+@plan_app.command("show")
+def plan_show(
+    plan: PlanArg,
+    document: DocOpt = None,
+    decision: Annotated[Optional[str], typer.Option("--decision", help="Only 'redact' or only 'keep' entries.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The entries as JSON.")] = False,
+):
+    """The plan as a table: id, document, page, entity, party role, reason, proposed and decided, and
+    the text found. This is the one command that prints found values: it shows an internal file to
+    the reviewer who asks for it, and writes no log."""
+    raw = _plan_raw(plan)
+    rows = [e for e in raw["redactions"] if (not document or e.get("document") == document)
+            and (not decision or e.get("decision") == decision)]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table(title=f"plan for request {raw['request_id']}: {len(rows)} of {len(raw['redactions'])} entries")
+    for col in ("id", "document", "page", "entity", "role", "reason", "proposed", "decision", "text"):
+        table.add_column(col, overflow="fold")
+    for e in rows:
+        changed = e.get("proposed") != e.get("decision")
+        where = e.get("text") or ("region " + ",".join(f"{v:g}" for v in e["rect"]) if e.get("rect") else "")
+        table.add_row(e.get("id", ""), e.get("document") or "(every record)", str(e.get("page") or ""),
+                      e.get("entity", ""), e.get("role") or "", e.get("reason") or "", e.get("proposed") or "added",
+                      f"[bold]{e['decision']}[/bold]" if changed else e["decision"], where)
+    _console().print(table)
+    counts = {d: sum(e["decision"] == d for e in raw["redactions"]) for d in ("redact", "keep")}
+    _console().print(f"{counts['redact']} redact, {counts['keep']} keep; "
+                     f"proposed {raw['proposed'].get('redact', 0)} redact, {raw['proposed'].get('keep', 0)} keep")
+
+
+@plan_app.command("keep")
+def plan_keep(plan: PlanArg, ids: IdsOpt = None, text: TextOpt = None, party: PartyOpt = None,
+              document: DocOpt = None):
+    """Set entries to keep (their text stays readable in the release): by --id, every entry with a
+    --text, or every entry of a roster --party."""
+    from .review import save
+
+    if not (ids or text or party):
+        err.print("give --id, --text or --party; see redactkit plan keep --help")
+        raise typer.Exit(ExitCode.usage)
+    raw, chosen = _flip(plan, "keep", ids, text, party, document)
+    if not chosen:
+        err.print("no entry matches; nothing changed (see: redactkit plan show)")
+        raise typer.Exit(ExitCode.usage)
+    save(raw, plan)
+    typer.echo(f"{len(chosen)} entr{'y' if len(chosen) == 1 else 'ies'} set to keep: "
+               f"{', '.join(e['id'] for e in chosen[:12])}{' ...' if len(chosen) > 12 else ''}")
+
+
+@plan_app.command("redact")
+def plan_redact(
+    plan: PlanArg, ids: IdsOpt = None,
+    text: Annotated[Optional[str], typer.Option("--text", help="Redact this text wherever it stands in the "
+                    "request's records (adds a text entry, and sets entries with this text to redact).")] = None,
+    party: PartyOpt = None, document: DocOpt = None,
+    page: Annotated[Optional[int], typer.Option("--page", help="With --rect: the page (1 = first).", min=1)] = None,
+    rect: Annotated[Optional[str], typer.Option("--rect", help="A region to redact: x0,y0,x1,y1 in points "
+                    "from the page's top-left corner; needs --document and --page.")] = None,
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Reason code printed on the redaction "
+                      "(default: the recipe's default code).")] = None,
+):
+    """Set entries to redact (by --id, --text or --party), or add a redaction: a --text wherever it
+    stands, or a --rect region on one --page of one --document."""
+    from .review import add_region, add_text, save, text_pattern
+
+    if not (ids or text or party or rect):
+        err.print("give --id, --text, --party or --rect; see redactkit plan redact --help")
+        raise typer.Exit(ExitCode.usage)
+    raw, chosen = _flip(plan, "redact", ids, text, party, document, reason)
+    _check_reason(raw, reason)
+    added = []
+    if text:
+        if not any(c.isalnum() for c in text):
+            err.print("--text needs letters or digits")
+            raise typer.Exit(ExitCode.usage)
+        same = [e for e in raw["redactions"] if e.get("start") is None and e.get("rect") is None
+                and e.get("document") == document and text_pattern(e.get("text") or "").fullmatch(text)]
+        for e in same:
+            e["decision"] = "redact"
+        if not same:
+            added.append(add_text(raw, text, reason, document))
+    if rect:
+        try:
+            box = tuple(float(v) for v in rect.split(","))
+            if len(box) != 4 or box[2] <= box[0] or box[3] <= box[1]:
+                raise ValueError
+        except ValueError:
+            err.print("--rect is x0,y0,x1,y1 in points with x0 < x1 and y0 < y1 (e.g. 72,100,300,130)")
+            raise typer.Exit(ExitCode.usage)
+        pages = raw["pages"].get(document or "")
+        if pages is None or page is None:
+            err.print("--rect needs --document (a document of the plan: see plan show) and --page")
+            raise typer.Exit(ExitCode.usage)
+        if page > len(pages):
+            err.print(f"--page {page}: the document has {len(pages)} page(s)")
+            raise typer.Exit(ExitCode.usage)
+        added.append(add_region(raw, document, page, box, reason))
+    if not chosen and not added and not text:
+        err.print("no entry matches; nothing changed (see: redactkit plan show)")
+        raise typer.Exit(ExitCode.usage)
+    save(raw, plan)
+    typer.echo(f"{len(chosen)} entr{'y' if len(chosen) == 1 else 'ies'} set to redact"
+               + (f"; added {', '.join(e['id'] for e in added)}" if added else ""))
 
 
 def _console() -> Console:

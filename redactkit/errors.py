@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     missing_dependency = 7  # the NER model or another part of the install is missing
     ledger_broken = 8       # the accounting ledger fails verification (edited, truncated)
     internal_error = 9      # a bug: reported without a traceback, the request is not released
+    plan_refused = 10       # the review plan is malformed, or its sources/request/recipe changed since review
     ctrl_c = 130
 
 
@@ -47,12 +48,20 @@ class MissingDependency(RedactkitError):
     exit_code = ExitCode.missing_dependency
 
 
+class UsageError(RedactkitError):
+    exit_code = ExitCode.usage
+
+
+class PlanRefused(RedactkitError):
+    exit_code = ExitCode.plan_refused
+
+
 class InvalidRecipe(RedactkitError):
     exit_code = ExitCode.missing_dependency
 
 
 # For a batch: the exit code is that of the most severe request, in this order (least first).
-SEVERITY = [ExitCode.ok, ExitCode.needs_attention, ExitCode.output_exists, ExitCode.refused,
+SEVERITY = [ExitCode.ok, ExitCode.needs_attention, ExitCode.output_exists, ExitCode.plan_refused, ExitCode.refused,
             ExitCode.invalid_request, ExitCode.missing_dependency, ExitCode.ledger_broken, ExitCode.internal_error,
             ExitCode.ctrl_c,
             ExitCode.usage]

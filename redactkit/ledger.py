@@ -96,7 +96,7 @@ def for_party(name: str, path: Path | None = None) -> list[dict]:
     return [e for e in read(path) if any(key in {normalise(n) for n in p.get("names", [])} for p in e["parties"])]
 
 
-def disclosure_entry(request, recipe, manifest: dict, manifest_sha256: str) -> dict:
+def disclosure_entry(request, recipe, manifest: dict, manifest_sha256: str, review: dict | None = None) -> dict:
     """The accounting entry for a finished release."""
     released = [r for r in manifest["records"] if r["status"] == "released"]
     consent = request.consent
@@ -121,4 +121,5 @@ def disclosure_entry(request, recipe, manifest: dict, manifest_sha256: str) -> d
                        "output": r["output"], "output_sha256": r["output_sha256"], "pages": r["pages"]}
                       for r in released],
         "manifest_sha256": manifest_sha256,
+        "review": review or {"reviewed": False},
     }

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import hmac
 import html
+import io
 import json
 import os
 from pathlib import Path
@@ -48,7 +49,7 @@ def log_entry(key: bytes, record: str, red: Redaction, box=None) -> dict:
 
 
 def manifest(request: Request, recipe: Recipe, outcomes: list[RecordOutcome], source_names: dict[str, str],
-             case_id: str | None, special_notices: dict[str, str] | None = None) -> dict:
+             case_id: str | None, special_notices: dict[str, str] | None = None, review: dict | None = None) -> dict:
     released = [o for o in outcomes if o.status == "released"]
     attention = [o for o in outcomes if o.needs_attention]
     totals: dict[str, int] = {}
@@ -72,6 +73,7 @@ def manifest(request: Request, recipe: Recipe, outcomes: list[RecordOutcome], so
                              "reference": request.legal_review.reference}} if request.legal_review else {}),
         "recipe": {"name": recipe.name, "title": recipe.title, "sha256": recipe.sha256},
         "status": "incomplete" if attention else "complete",
+        "review": review or {"reviewed": False},
         "reason_codes": {code: {"label": r.label, "basis": r.basis} for code, r in recipe.reasons.items()},
         "redisclosure_notice": " ".join(recipe.redisclosure_notice.split()),
         "special_category_notices": special_notices or {},
@@ -126,6 +128,7 @@ by redactkit {e(m['tool']['version'])}.</p>
 <tr><th>Case</th><td>{e(req['case_id'] or '-')}</td></tr>
 <tr><th>Legal basis</th><td>{e(m['legal_basis'])}</td></tr>
 <tr><th>Recipe</th><td>{e(m['recipe']['name'])} (SHA-256 {e(m['recipe']['sha256'][:16])}…)</td></tr>
+<tr><th>Review</th><td>{e(_reviewed(m['review']))}</td></tr>
 <tr><th>Status</th><td>{e(m['status'])}: {m['totals']['released']} of {m['totals']['records']} records released,
 {m['totals']['pages']} pages</td></tr></table>
 <h2>Records</h2>
@@ -134,9 +137,17 @@ by redactkit {e(m['tool']['version'])}.</p>
 <table><tr><th>Code</th><th>Information withheld</th><th>Legal basis</th></tr>{legend}</table>
 <p>SHA-256 of every released file is listed in manifest.json.</p>
 """
-    story = pymupdf.Story(html=body, user_css=_CSS)
-    tmp = dest.with_suffix(".tmp")
-    writer = pymupdf.DocumentWriter(str(tmp))
+    doc = pymupdf.open("pdf", html_pdf(body, _CSS))
+    doc.set_metadata({})
+    doc.save(dest, garbage=4, deflate=True)
+    doc.close()
+
+
+def html_pdf(body: str, css: str) -> bytes:
+    """A small HTML document laid out on US Letter pages with 0.75 in margins, as PDF bytes."""
+    story = pymupdf.Story(html=body, user_css=css)
+    out = io.BytesIO()
+    writer = pymupdf.DocumentWriter(out)
     more = True
     while more:
         dev = writer.begin_page(pymupdf.paper_rect("letter"))
@@ -144,11 +155,15 @@ by redactkit {e(m['tool']['version'])}.</p>
         story.draw(dev)
         writer.end_page()
     writer.close()
-    doc = pymupdf.open(tmp)
-    doc.set_metadata({})
-    doc.save(dest, garbage=4, deflate=True)
-    doc.close()
-    tmp.unlink()
+    return out.getvalue()
+
+
+def _reviewed(review: dict) -> str:
+    if not review.get("reviewed"):
+        return "redactions proposed by redactkit and applied without a recorded review"
+    o = review["overridden"]
+    return (f"reviewed by {review['reviewer']}; {o['to_keep']} proposed redaction(s) overridden to keep, "
+            f"{o['to_redact']} redaction(s) added or overridden to redact")
 
 
 def write_json(data, dest: Path) -> None:
