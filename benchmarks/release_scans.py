@@ -20,7 +20,7 @@ import yaml
 from faker import Faker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from release_large import run  # noqa: E402
+from release_large import report, run, stages  # noqa: E402
 
 
 def build(root: Path, pages: int, category: str) -> Path:
@@ -60,12 +60,10 @@ def main() -> None:
         t = time.perf_counter()
         req = build(Path(tmp), a.pages, a.category)
         print(f"built {a.pages} scanned pages in {time.perf_counter() - t:.1f} s")
-        secs, mib, out = run("redactkit", ["release", str(req), "--out", str(Path(tmp) / "out"), "--json",
-                                           "--ledger", str(Path(tmp) / "ledger.jsonl")])
+        secs, mib, child, out = run("redactkit", ["release", str(req), "--out", str(Path(tmp) / "out"), "--json",
+                                                  "--ledger", str(Path(tmp) / "ledger.jsonl")])
         s = json.loads(out)["requests"][0]
-        print(f"{'tool':22} {'wall s':>8} {'pages/s':>8} {'peak MiB':>9} {'pages':>6}  status / redactions")
-        print(f"{'redactkit (scans)':22} {secs:8.1f} {s['pages'] / secs:8.2f} {mib:9.0f} {s['pages']:6d}  "
-              f"{s['status']} / {s['redactions']}")
+        report([("redactkit (scans)", secs, mib, child, s["pages"], s["status"], s["redactions"], stages([s]))])
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The release job as a Python call: one request folder in, a verified package out.
 
 request -> ingest -> detect -> plan -> apply -> verify -> package. The CLI and the tests call
-`release`; batch code calls `release_many`. Output is written to a staging folder inside OUT and
+`release`; batches go through `redactkit.batch`. Output is written to a staging folder inside OUT and
 moved into place only when complete, so an interrupted run leaves no half-written release/.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +36,20 @@ from .types import Finding, PageText, Record, RecordOutcome, Redaction
 from .verify import VerificationFailed, norm, value_pattern, verify_pdf
 
 Progress = Callable[[str, int, int], None]   # (record relpath, done, total)
+STAGES = ("ingest", "detect", "apply", "verify", "package")
+
+
+class Stopwatch:
+    """Seconds spent per pipeline stage: each lap charges the time since the last one."""
+
+    def __init__(self):
+        self.seconds = dict.fromkeys(STAGES, 0.0)
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] += now - self._last
+        self._last = now
 
 
 @dataclass
@@ -53,15 +68,24 @@ class _Result:
 @dataclass
 class ReleaseResult(_Result):
     outcomes: list[RecordOutcome] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)   # seconds per stage
+    skipped: bool = False             # a batch rerun found it released from unchanged sources
+    previous: dict = field(default_factory=dict)   # then: that release's manifest totals
 
     @property
     def summary(self) -> dict:
+        if self.skipped:
+            t = self.previous
+            return {**self._head(), "skipped": True, "records": t.get("records", 0), "released": t.get("released", 0),
+                    "withheld": t.get("withheld", 0), "needs_attention": t.get("needs_attention", 0),
+                    "pages": t.get("pages", 0), "redactions": sum(t.get("redactions", {}).values()), "seconds": {}}
         released = [o for o in self.outcomes if o.status == "released"]
-        return {**self._head(), "records": len(self.outcomes), "released": len(released),
+        return {**self._head(), "skipped": False, "records": len(self.outcomes), "released": len(released),
                 "withheld": len(self.outcomes) - len(released),
                 "needs_attention": sum(o.needs_attention for o in self.outcomes),
                 "pages": sum(o.pages for o in released),
-                "redactions": sum(sum(o.redaction_counts.values()) for o in released)}
+                "redactions": sum(sum(o.redaction_counts.values()) for o in released),
+                "seconds": {k: round(v, 2) for k, v in self.timings.items()}}
 
 
 def _dedupe(reds: list[Redaction]) -> list[Redaction]:
@@ -82,9 +106,11 @@ class _Job:
     """One request's release, with its shared detector, recipe and key."""
 
     def __init__(self, request: Request, recipe: Recipe, request_dir: Path, staging: Path,
-                 plan: review_mod.Applier | None = None):
+                 plan: review_mod.Applier | None = None, clock: Stopwatch | None = None):
         self.request, self.recipe, self.request_dir, self.plan = request, recipe, request_dir, plan
-        self.detector = Detector(roster(request))
+        self.clock = clock or Stopwatch()
+        self.detector = Detector(roster(request))   # the first request of a process loads the model here
+        self.clock.lap("detect")
         self.release_dir = staging / "release"
         self.internal_dir = staging / "internal"
         self.key = log_key()
@@ -128,8 +154,9 @@ class _Job:
         carry = [r.finding for r in self.decide(rec.source_text) if r.decision == "redact"] if rec.source_text else []
         by_page: dict[int, list[Redaction]] = {}
         regions: list[RedactionBox] = []
-        for pt in pages:
-            reds = self.decide(pt.text, pt.number)
+        found = self.detector.detect_many([(pt.text, pt.number) for pt in pages])
+        for pt, findings in zip(pages, found):
+            reds = [self._decide(f) for f in findings]
             reds += [self._decide(f) for f in self.detector.find_values(pt.text, pt.number, carry)]
             if self.recipe.redact_faces and pt.ocr:
                 faces = face_boxes(doc[pt.number], pt.number, self.recipe.default_reason)
@@ -150,6 +177,7 @@ class _Job:
         dest = self.release_dir / out_name
         try:
             pages = read_pages(doc)
+            self.clock.lap("ingest")
             if self.plan is not None:
                 try:
                     by_page, regions = self.plan.redactions(rec, pages)
@@ -157,6 +185,7 @@ class _Job:
                     return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
             else:
                 by_page, regions = self.propose(rec, doc, pages)
+            self.clock.lap("detect")
             all_boxes: list[RedactionBox] = []
             for pt in pages:
                 boxes = boxes_for(pt, by_page.get(pt.number, [])) + [b for b in regions if b.page == pt.number]
@@ -166,6 +195,7 @@ class _Job:
                 redact_page(doc[pt.number], boxes, blank_images=self.recipe.blank_images and not pt.ocr)
             sanitise(doc)
             save(doc, dest)
+            self.clock.lap("apply")
         except Unreadable as exc:
             return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
         except RedactkitError:
@@ -185,8 +215,12 @@ class _Job:
         except VerificationFailed as exc:
             dest.unlink(missing_ok=True)
             return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
-        return RecordOutcome(rec, "released", output_name=out_name, output_sha256=sha256_file(dest),
-                             pages=len(pages), redaction_counts=self._remember(rec, by_page, all_boxes))
+        finally:
+            self.clock.lap("verify")
+        outcome = RecordOutcome(rec, "released", output_name=out_name, output_sha256=sha256_file(dest),
+                                pages=len(pages), redaction_counts=self._remember(rec, by_page, all_boxes))
+        self.clock.lap("package")
+        return outcome
 
     def _remember(self, rec: Record, by_page: dict[int, list[Redaction]], boxes: list[RedactionBox]) -> dict[str, int]:
         """After a record is released: log its decisions, note what was redacted (for the labels and
@@ -218,7 +252,8 @@ class _Job:
         probe = re.sub(r"\.[A-Za-z0-9]{1,5}$", lambda m: " " * len(m.group(0)), probe)
         reds = [r for r in self.decide(probe) if r.decision == "redact"]
         # and whatever was redacted in the records, wherever it stands in the label
-        known = [f for t, f in self.redacted.items() if len(t.strip()) > 2]
+        low = probe.lower()   # (a value can stand in the label only if each of its words does)
+        known = [f for t, f in self.redacted.items() if len(t.strip()) > 2 and all(w.lower() in low for w in t.split())]
         reds += [d for d in map(self._decide, self.detector.find_values(probe, 0, known)) if d.decision == "redact"]
         if not reds:
             return text
@@ -264,6 +299,7 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
     input: the result carries the exit code and the one-line message."""
     result = ReleaseResult(request_dir, out_dir)
     staging = None
+    clock = Stopwatch()
     try:
         with _reported(result, "nothing was released"):
             request = load_request(request_dir)
@@ -272,6 +308,7 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
             _check_out(out_dir, force)
             sources = discover(request_dir)
             records = expand(sources)
+            clock.lap("ingest")
             applier, plan_bytes = None, b""
             if plan is not None:
                 if not (reviewer or "").strip():
@@ -285,7 +322,7 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
                 applier = review_mod.Applier(reviewed, plan, recipe, [r.relpath for r in records])
             out_dir.mkdir(parents=True, exist_ok=True)
             staging = out_dir / f".redactkit-staging-{uuid.uuid4().hex[:8]}"
-            job = _Job(request, recipe, request_dir, staging, applier)
+            job = _Job(request, recipe, request_dir, staging, applier, clock)
             job.release_dir.mkdir(parents=True)
             job.internal_dir.mkdir(parents=True)
             for i, rec in enumerate(records, 1):
@@ -313,8 +350,13 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
             with (job.internal_dir / "redaction_log.jsonl").open("w", encoding="utf-8") as fh:
                 for entry in job.log:
                     fh.write(json.dumps(entry) + "\n")
+            attention = sum(o.needs_attention for o in result.outcomes)
+            # what a rerun of a batch compares to skip this request when nothing changed
             write_json({"request_id": request.request_id, "recipe": recipe.name, "recipe_sha256": recipe.sha256,
+                        "request_sha256": review_mod.sha256_path(request_dir / "request.yaml"),
+                        "sources": {r.relpath: r.sha256 for r in sources},
                         "records": {o.record.relpath: o.record.sha256 for o in result.outcomes},
+                        "exit_code": int(ExitCode.needs_attention if attention else ExitCode.ok),
                         "requester_hmac": keyed_hash(job.key, request.requester.name), "review": review_note},
                        job.internal_dir / "sources.json")
             check = ledger_mod.verify(ledger)
@@ -325,7 +367,8 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
                                                           review_note), ledger)
             _commit(staging, out_dir, force)
             staging = None
-            attention = sum(o.needs_attention for o in result.outcomes)
+            job.clock.lap("package")
+            result.timings = job.clock.seconds
             if attention:
                 result.exit_code = ExitCode.needs_attention
                 result.message = f"{attention} record(s) withheld and need attention; see release/manifest.json"
@@ -356,7 +399,7 @@ def _verify_manifest(job: _Job, m: dict) -> None:
         derived += [r["source"], r.get("reason", "")]
     text = norm("\n".join(derived))
     for v in {v for v in job.redacted if len(v.strip()) > 2}:
-        if value_pattern(v).search(text):
+        if all(w in text for w in norm(v).split()) and value_pattern(v).search(text):
             raise RedactkitError("internal error: the manifest would carry a redacted value; nothing was released")
 
 
@@ -470,33 +513,3 @@ def review(request_dir: Path, out_dir: Path, *, force: bool = False, progress: P
         else:
             result.message = "plan written"
     return result
-
-
-def find_requests(paths: list[Path]) -> list[Path]:
-    """Request folders among `paths`: each path is a request folder, or a folder of them."""
-    found = []
-    for p in paths:
-        if (p / "request.yaml").exists() or not p.is_dir():
-            found.append(p)
-            continue
-        subs = sorted(d for d in p.iterdir() if d.is_dir() and (d / "request.yaml").exists())
-        found.extend(subs or [p])
-    return found
-
-
-def release_many(requests: list[Path], out_dir: Path, *, force: bool = False,
-                 progress: Progress | None = None, on_result: Callable[[ReleaseResult], None] | None = None,
-                 as_of: dt.date | None = None, ledger: Path | None = None, plan: Path | None = None,
-                 reviewer: str | None = None) -> list[ReleaseResult]:
-    """Release each request; one request's failure does not stop the others. With one request the
-    package goes to OUT/release; with several, to OUT/<request folder name>/release."""
-    results = []
-    single = len(requests) == 1
-    for req in requests:
-        target = out_dir if single else out_dir / req.name
-        res = release(req, target, force=force, progress=progress, as_of=as_of, ledger=ledger, plan=plan,
-                      reviewer=reviewer)
-        results.append(res)
-        if on_result:
-            on_result(res)
-    return results

@@ -7,7 +7,9 @@ links, outlines, thumbnails. Saved with garbage collection so no earlier content
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pymupdf
@@ -82,16 +84,22 @@ def face_boxes(page: pymupdf.Page, number: int, reason: str) -> list[RedactionBo
     return boxes
 
 
+@lru_cache(maxsize=256)
+def _em(text: str) -> float:
+    """Width of `text` in Helvetica at 1 pt (widths scale with the size)."""
+    return pymupdf.get_text_length(text, "helv", 1)
+
+
 def _label(width: float, code: str, size: float) -> tuple[str | None, float]:
     """The reason code repeated across the box ("PI PI PI") at the removed text's size, so that
     text extractors still read the line as one line, not two columns split by an empty gap."""
     size = min(size, 12.0)
-    while size > 3 and pymupdf.get_text_length(code, "helv", size) > width - 1:
-        size -= 0.5
+    fits = (width - 1) / _em(code)          # the largest size at which one code fits
+    if size > fits:
+        size -= 0.5 * math.ceil((size - fits) / 0.5)
     if size <= 3:
         return None, size
-    unit = pymupdf.get_text_length(code + " ", "helv", size)
-    n = max(1, int((width - 1 + pymupdf.get_text_length(" ", "helv", size)) // unit))
+    n = max(1, int((width - 1 + _em(" ") * size) // (_em(code + " ") * size)))
     return " ".join([code] * n), size
 
 
@@ -109,14 +117,22 @@ def redact_page(page: pymupdf.Page, boxes: list[RedactionBox], blank_images: boo
                 page.add_redact_annot(rect, fill=(0, 0, 0), cross_out=False)
     page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_PIXELS, graphics=pymupdf.PDF_REDACT_LINE_ART_NONE,
                           text=pymupdf.PDF_REDACT_TEXT_REMOVE)
+    writer = None
     for box in boxes:
         rect = pymupdf.Rect(box.rect)
         label, size = _label(rect.width, box.reason, box.size or rect.height)
         if label and not rect.is_empty:
-            width = pymupdf.get_text_length(label, "helv", size)
+            width = _em(label) * size
             baseline = box.baseline if rect.y0 < box.baseline <= rect.y1 + size else rect.y1
-            page.insert_text((rect.x0 + (rect.width - width) / 2, baseline), label, fontname="helv",
-                             fontsize=size, color=(1, 1, 1))
+            writer = writer or pymupdf.TextWriter(page.rect, color=(1, 1, 1))
+            writer.append((rect.x0 + (rect.width - width) / 2, baseline), label, font=_helv(), fontsize=size)
+    if writer is not None:   # one text object per page: far faster than a call per label
+        writer.write_text(page)
+
+
+@lru_cache(maxsize=1)
+def _helv() -> pymupdf.Font:
+    return pymupdf.Font("helv")
 
 
 def sanitise(doc: pymupdf.Document) -> None:

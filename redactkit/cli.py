@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
-from .errors import ExitCode, most_severe
+from .errors import ExitCode, RedactkitError, most_severe
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="Redact and release child-welfare case records for a records request.\n\n"
@@ -59,6 +59,12 @@ def release(
                     "if the records, request.yaml or recipe changed since the review. One request only.")] = None,
     reviewer: Annotated[Optional[str], typer.Option("--reviewer", help="Who reviewed the plan; recorded in the "
                         "manifest and the ledger. Required with --plan.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Requests released at once, each in a "
+                    "worker process that loads the model once (default: one per core when there are several "
+                    "requests). A single request uses the cores for its pages instead.")] = None,
+    dask: Annotated[Optional[str], typer.Option("--dask", help="Run the batch on a Dask cluster: 'local' starts "
+                    "one on this machine, or give a scheduler address (tcp://host:8786). Needs "
+                    "pip install 'redactkit[dask]' and paths shared by every worker.")] = None,
 ):
     """Release one or many request folders: ingest, detect, plan (the requester's recipe), redact,
     verify with an independent reader, and write the release package with its manifest.
@@ -66,31 +72,39 @@ def release(
     A request that policy refuses, or whose request.yaml is malformed, writes no release/ and is
     reported in one line. Records that cannot be read safely are withheld and listed in the manifest.
     With --plan, the reviewed decisions are applied instead of new detection (see 'redactkit review').
+
+    A batch rerun skips every request already released from unchanged sources, request.yaml and
+    recipe (and says so); a changed one needs --force.
     """
-    from .api import find_requests, release_many
+    from .batch import find_requests, release_many
+    from .detect.pool import workers
 
     found = find_requests(requests)
     if plan is not None and len(found) != 1:
         err.print("--plan applies to one request folder; give exactly one")
         raise typer.Exit(ExitCode.usage)
+    jobs = jobs or (workers() if len(found) > 1 else 1)
     show = not (quiet or as_json) and err.is_terminal
     results = []
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[record]}"), TimeElapsedColumn(), console=err,
                   disable=not show, transient=True) as bar:
-        task = bar.add_task("records", total=None, record="")
+        task = bar.add_task("requests" if dask or (jobs > 1 and len(found) > 1) else "records", total=None, record="")
 
         def progress(record: str, done: int, total: int):
             bar.update(task, completed=done, total=total, record=record)
 
         def on_result(res):
-            results.append(res)
             if not as_json and res.exit_code not in (ExitCode.ok, ExitCode.needs_attention):
                 err.print(f"[red]{res.request_dir}[/red]: {res.message}", soft_wrap=True, markup=True)
 
         try:
-            release_many(found, out, force=force, progress=progress, on_result=on_result,
-                         as_of=as_of.date() if as_of else None, ledger=ledger, plan=plan, reviewer=reviewer)
+            results = release_many(found, out, force=force, progress=progress, on_result=on_result,
+                         as_of=as_of.date() if as_of else None, ledger=ledger, plan=plan, reviewer=reviewer,
+                         jobs=jobs, dask=dask)
+        except RedactkitError as exc:
+            err.print(exc.message, soft_wrap=True)
+            raise typer.Exit(exc.exit_code)
         except KeyboardInterrupt:
             err.print("interrupted; requests not finished were not released")
             raise typer.Exit(ExitCode.ctrl_c)
@@ -419,12 +433,13 @@ def _table(results) -> None:
     words = {ExitCode.ok: "[green]released[/green]", ExitCode.needs_attention: "[yellow]incomplete[/yellow]"}
     for r in results:
         s = r.summary
-        table.add_row(s["request_id"] or r.request_dir.name, words.get(r.exit_code, f"[red]{r.exit_code.name}[/red]"),
+        status = "[cyan]unchanged, skipped[/cyan]" if s["skipped"] else words.get(r.exit_code, f"[red]{r.exit_code.name}[/red]")
+        table.add_row(s["request_id"] or r.request_dir.name, status,
                       str(s["released"]), str(s["withheld"]), str(s["pages"]), str(s["redactions"]))
     out.print(table)
     for r in results:
         if r.exit_code in (ExitCode.ok, ExitCode.needs_attention):
-            note = "" if r.exit_code is ExitCode.ok else f" ({r.message})"
+            note = f" ({r.message})" if r.exit_code is not ExitCode.ok or r.skipped else ""
             out.print(f"{r.request_id}: {r.out_dir / 'release'}{note}", soft_wrap=True)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 import pymupdf
@@ -89,23 +90,21 @@ def norm(text: str) -> str:
     return " ".join(t.split()).casefold()
 
 
+@lru_cache(maxsize=8192)
 def value_pattern(value: str) -> re.Pattern:
     """`value` as a reader finds it in normalised text: word-bounded, any spacing between words."""
     parts = [re.escape(p) for p in norm(value).split(" ") if p]
     return re.compile(r"(?<![0-9a-z])" + r"\s*".join(parts) + r"(?![0-9a-z])")
 
 
-def _expected(source_text: str, value: str, redacted_spans: list[tuple[int, int]]) -> int:
-    """How often `value` stands in the source page outside every redacted span."""
-    rx = value_pattern(value)
-    # map normalised positions back to source spans approximately via word tokens is costly;
-    # instead count occurrences in the source with redacted spans blanked out.
+def _blanked(source_text: str, redacted_spans: list[tuple[int, int]]) -> str:
+    """The source page as a reader could read it outside every redacted span, normalised."""
     chars = list(source_text)
     for s, e in redacted_spans:
         for i in range(s, e):
             if not chars[i].isspace():
                 chars[i] = "\x00"
-    return len(rx.findall(norm("".join(chars)).replace("\x00", "#")))
+    return norm("".join(chars)).replace("\x00", "#")
 
 
 class VerificationFailed(Exception):
@@ -124,6 +123,7 @@ def verify_pdf(path: Path, source_pages: dict[int, str], redactions: dict[int, l
                 values_by_page.setdefault(page_no, set()).add(r.finding.text)
                 spans_by_page.setdefault(page_no, []).append((r.finding.start, r.finding.end))
     all_values = {v for vs in values_by_page.values() for v in vs}
+    long_values = {norm(v) for v in all_values if len(v) > 3}
 
     try:
         doc = pymupdf.open(path)
@@ -148,7 +148,7 @@ def verify_pdf(path: Path, source_pages: dict[int, str], redactions: dict[int, l
                 problems.append("an object with scripts, links, forms or attachments remains")
                 break
             low = norm(obj)
-            if any(len(v) > 3 and norm(v) in low for v in all_values):
+            if any(v in low for v in long_values):
                 problems.append("a PDF object carries a redacted value")
                 break
         # 2. no text under any box, in either engine
@@ -185,12 +185,13 @@ def verify_pdf(path: Path, source_pages: dict[int, str], redactions: dict[int, l
                 if page_no not in ocr_reads:
                     continue
                 texts = {"ocr": ocr_reads[page_no]}
-            src = source_pages.get(page_no, "")
+            outside = _blanked(source_pages.get(page_no, ""), spans_by_page.get(page_no, []))
+            read = {engine: norm(text) for engine, text in texts.items()}
             for value in values_by_page.get(page_no, ()):
-                allowed = _expected(src, value, spans_by_page.get(page_no, []))
                 rx = value_pattern(value)
-                for engine, text in texts.items():
-                    if len(rx.findall(norm(text))) > allowed:
+                allowed = len(rx.findall(outside))
+                for engine, text in read.items():
+                    if len(rx.findall(text)) > allowed:
                         problems.append(f"page {page_no + 1}: a redacted value is still readable ({engine})")
                         break
             if redetect is not None:

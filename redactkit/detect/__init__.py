@@ -29,7 +29,7 @@ class Detector:
     """Finds identifiers for one request: the shared engine plus this request's roster."""
 
     def __init__(self, parties: list[Party], with_ner: bool = True):
-        self.parties = parties
+        self.parties, self.with_ner = parties, with_ner
         self.engine = analyzer(with_ner=with_ner)
         self.roster = RosterRecognizer(parties)
 
@@ -39,6 +39,27 @@ class Detector:
             return []
         return self._findings(text, page, self.engine.analyze(text=text, language="en",
                                                               ad_hoc_recognizers=[self.roster]))
+
+    def detect_many(self, items: list[tuple[str, int]]) -> list[list[Finding]]:
+        """detect() for many (text, page) items, in order: split over the worker processes when
+        there are enough of them, else batched through spaCy's nlp.pipe here."""
+        from . import pool
+
+        if len(items) >= pool.PARALLEL_MIN_PAGES and pool.workers() > 1:
+            found = pool.detect_parallel(self.parties, self.with_ner, items)
+            if found is not None:
+                return found
+        return self.detect_batch(items)
+
+    def detect_batch(self, items: list[tuple[str, int]]) -> list[list[Finding]]:
+        """detect() for many items in this process, the texts batched through nlp.pipe."""
+        out: list[list[Finding]] = [[] for _ in items]
+        todo = [(i, text) for i, (text, _) in enumerate(items) if text.strip()]
+        artifacts = self.engine.nlp_engine.process_batch([t for _, t in todo], language="en", batch_size=16)
+        for (i, text), (_, art) in zip(todo, artifacts):
+            out[i] = self._findings(text, items[i][1], self.engine.analyze(
+                text=text, language="en", nlp_artifacts=art, ad_hoc_recognizers=[self.roster]))
+        return out
 
     def quick(self, text: str, page: int = 0, min_score: float = 0.5) -> list[Finding]:
         """Roster and pattern recognizers only (no NER, no context): the verifier's second look."""

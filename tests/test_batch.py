@@ -1,0 +1,99 @@
+"""Batches: several requests in worker processes or on a local Dask cluster, the same release per
+request; a rerun skips what was released from unchanged sources; page detection in parallel
+finds exactly what it finds in-process."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLES, check_release
+
+REQS = ["2026-1873-parent-guardian", "2026-1879-medical-research"]
+
+
+def _ledger_lines() -> int:
+    path = Path(os.environ["REDACTKIT_LEDGER"])
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def _expected(rid: str) -> dict:
+    return json.loads((SAMPLES / "expected" / f"{rid}.json").read_text())
+
+
+def test_batch_in_worker_processes_then_rerun_skips_unchanged(cli, xray, tmp_path):
+    batch = tmp_path / "batch"
+    for rid in REQS:
+        shutil.copytree(SAMPLES / "requests" / rid, batch / rid)
+    out = tmp_path / "out"
+    before = _ledger_lines()
+    code, output = cli("release", batch, "--out", out, "--jobs", "2", "--json")
+    assert code == 0, output
+    first = json.loads(output)["requests"]
+    assert [r["request_id"] for r in first] == REQS and not any(r["skipped"] for r in first)
+    assert all(set(r["seconds"]) == {"ingest", "detect", "apply", "verify", "package"} for r in first)
+    for rid in REQS:
+        got = check_release(out / rid, _expected(rid), xray)
+        assert got["leaked"] == [] and got["missing"] == [] and got["xray"] == {}
+    assert _ledger_lines() == before + 2
+    # stopped and rerun: nothing changed, so nothing is released again and no disclosure recorded
+    code, output = cli("release", batch, "--out", out, "--json")
+    assert code == 0, output
+    again = json.loads(output)["requests"]
+    assert all(r["skipped"] and "unchanged" in r["message"] for r in again)
+    assert [r["released"] for r in again] == [r["released"] for r in first]
+    assert _ledger_lines() == before + 2
+    # one source changes: that request is not skipped; without --force it is refused
+    rec = batch / REQS[0] / "records" / "medical" / "discharge_summary.pdf"
+    rec.write_bytes(rec.read_bytes() + b"\n%changed\n")
+    code, output = cli("release", batch, "--out", out, "--json")
+    runs = {r["request_id"]: r for r in json.loads(output)["requests"]}
+    assert code == 6 and runs[REQS[0]]["status"] == "output_exists" and runs[REQS[1]]["skipped"]
+    code, output = cli("release", batch, "--out", out, "--json", "--force")
+    assert code == 0 and not any(r["skipped"] for r in json.loads(output)["requests"])
+    assert _ledger_lines() == before + 4
+
+
+def test_batch_on_a_local_dask_cluster(cli, xray, tmp_path):
+    pytest.importorskip("dask.distributed")
+    code, output = cli("release", *[SAMPLES / "requests" / rid for rid in REQS], "--out", tmp_path,
+                       "--dask", "local", "--json")
+    assert code == 0, output
+    runs = json.loads(output)["requests"]
+    assert [r["request_id"] for r in runs] == REQS and all(r["status"] == "ok" for r in runs)
+    for rid in REQS:
+        got = check_release(tmp_path / rid, _expected(rid), xray)
+        assert got["leaked"] == [] and got["missing"] == [] and got["xray"] == {}
+
+
+def test_unreachable_dask_scheduler_is_one_line(cli, tmp_path):
+    pytest.importorskip("dask.distributed")
+    code, output = cli("release", *[SAMPLES / "requests" / rid for rid in REQS], "--out", tmp_path,
+                       "--dask", "tcp://127.0.0.1:9", "-q")
+    assert code == 2 and "Dask scheduler" in output and "Traceback" not in output
+    assert not any(tmp_path.rglob("release"))
+
+
+def test_parallel_page_detection_finds_what_in_process_finds(monkeypatch):
+    """Pages split over worker processes come back in order with the same findings."""
+    import pymupdf
+
+    from redactkit.detect import Detector
+    from redactkit.detect import pool
+    from redactkit.types import Party
+
+    doc = pymupdf.open(SAMPLES / "requests" / REQS[0] / "records" / "investigation" / "intake_report.pdf")
+    texts = [doc[0].get_text()] * 6 + [""] + [doc[0].get_text()[::-1][:200]] + [doc[0].get_text()] * 4
+    items = [(t, i) for i, t in enumerate(texts)]
+    det = Detector([Party("Linda Bowers", "parent", (), True), Party("Janice Bowers", "child")])
+    monkeypatch.setenv("REDACTKIT_WORKERS", "2")
+    parallel = pool.detect_parallel(det.parties, det.with_ner, items)
+    assert parallel is not None
+    here = det.detect_batch(items)
+    single = [det.detect(t, i) for t, i in items]
+    key = lambda found: [[(f.page, f.start, f.end, f.entity, f.party) for f in page] for page in found]  # noqa: E731
+    assert key(parallel) == key(here) == key(single)
+    assert sum(map(len, parallel)) > 20 and parallel[6] == []
