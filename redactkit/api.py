@@ -15,7 +15,7 @@ import shutil
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from functools import lru_cache
 from typing import Callable
@@ -37,6 +37,12 @@ from .verify import VerificationFailed, norm, value_pattern, verify_pdf
 
 Progress = Callable[[str, int, int], None]   # (record relpath, done, total)
 STAGES = ("ingest", "detect", "apply", "verify", "package")
+PAGE_CHUNK = 32    # pages read, detected and redacted together
+
+
+def slim(page: PageText) -> PageText:
+    """A page's text without its per-character boxes: what verification needs, at a tenth of the memory."""
+    return replace(page, boxes=[], lines=[], baselines=[], sizes=[])
 
 
 class Stopwatch:
@@ -118,6 +124,7 @@ class _Job:
         self.redacted: dict[str, Finding] = {}   # every value redacted in this request, with a finding
         self.released_special: set[str] = set()
         self.consented = consented(request)
+        self._carry: tuple[str | None, list[Finding]] = (None, [])
         self.acp = any(p.acp for p in request.parties)
 
     def _decide(self, finding) -> Redaction:
@@ -147,14 +154,20 @@ class _Job:
             return RecordOutcome(rec, "withheld", reason, needs_attention=True)
         return None
 
-    def propose(self, rec: Record, doc, pages: list[PageText]) -> tuple[dict[int, list[Redaction]], list[RedactionBox]]:
-        """Detection and the recipe's decisions, per page; and the boxes over faces (regions)."""
+    def propose(self, rec: Record, doc, pages: list[PageText],
+                found: list[list[Finding]] | None = None) -> tuple[dict[int, list[Redaction]], list[RedactionBox]]:
+        """Detection (unless `found` already holds it, per page) and the recipe's decisions, per
+        page; and the boxes over faces (regions)."""
         # an e-mail render: what detection finds in the message's own text is redacted wherever
         # it stands in the render too (a render can split or ligature what the text holds whole)
-        carry = [r.finding for r in self.decide(rec.source_text) if r.decision == "redact"] if rec.source_text else []
+        if self._carry[0] != rec.relpath:     # once per record, though its pages come in chunks
+            self._carry = (rec.relpath, [r.finding for r in self.decide(rec.source_text) if r.decision == "redact"]
+                           if rec.source_text else [])
+        carry = self._carry[1]
         by_page: dict[int, list[Redaction]] = {}
         regions: list[RedactionBox] = []
-        found = self.detector.detect_many([(pt.text, pt.number) for pt in pages])
+        if found is None:
+            found = self.detector.detect_many([(pt.text, pt.number) for pt in pages])
         for pt, findings in zip(pages, found):
             reds = [self._decide(f) for f in findings]
             reds += [self._decide(f) for f in self.detector.find_values(pt.text, pt.number, carry)]
@@ -176,23 +189,32 @@ class _Job:
         out_name = f"{self.request.request_id}-{index:03d}.pdf"
         dest = self.release_dir / out_name
         try:
-            pages = read_pages(doc)
-            self.clock.lap("ingest")
             if self.plan is not None:
+                # a reviewed plan is checked against every page's text before anything is applied
+                pages = read_pages(doc)
+                self.clock.lap("ingest")
                 try:
                     by_page, regions = self.plan.redactions(rec, pages)
                 except ValueError as exc:
                     return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
+                self.clock.lap("detect")
+                all_boxes = self._apply(doc, pages, by_page, regions)
             else:
-                by_page, regions = self.propose(rec, doc, pages)
-            self.clock.lap("detect")
-            all_boxes: list[RedactionBox] = []
-            for pt in pages:
-                boxes = boxes_for(pt, by_page.get(pt.number, [])) + [b for b in regions if b.page == pt.number]
-                all_boxes.extend(boxes)
-                # a research release blanks photographs; on a scan the page is the image, so only
-                # the words found in it are blanked
-                redact_page(doc[pt.number], boxes, blank_images=self.recipe.blank_images and not pt.ocr)
+                # page by page in chunks: read, detect, redact, then keep only the text, so that
+                # memory does not grow with every page's character boxes
+                # memory does not grow with every page's character boxes. The next chunk is read
+                # and sent to the detection workers before this one is redacted, so both overlap.
+                pages, by_page, all_boxes = [], {}, []
+                chunks = [range(s, min(s + PAGE_CHUNK, doc.page_count)) for s in range(0, doc.page_count, PAGE_CHUNK)]
+                part, pending = self._start(doc, chunks[0]) if chunks else ([], None)
+                for k in range(len(chunks)):
+                    following = self._start(doc, chunks[k + 1]) if k + 1 < len(chunks) else ([], None)
+                    reds, regions = self.propose(rec, doc, part, pending())
+                    self.clock.lap("detect")
+                    all_boxes += self._apply(doc, part, reds, regions)
+                    by_page.update(reds)
+                    pages += [slim(p) for p in part]
+                    part, pending = following
             sanitise(doc)
             save(doc, dest)
             self.clock.lap("apply")
@@ -221,6 +243,25 @@ class _Job:
                                 pages=len(pages), redaction_counts=self._remember(rec, by_page, all_boxes))
         self.clock.lap("package")
         return outcome
+
+    def _start(self, doc, numbers: range):
+        """Read these pages and start their detection; returns (pages, a call that waits for it)."""
+        part = read_pages(doc, numbers)
+        self.clock.lap("ingest")
+        return part, self.detector.start_many([(pt.text, pt.number) for pt in part])
+
+    def _apply(self, doc, pages: list[PageText], by_page: dict[int, list[Redaction]],
+               regions: list[RedactionBox]) -> list[RedactionBox]:
+        """Redact these pages; returns the boxes (for verification)."""
+        out: list[RedactionBox] = []
+        for pt in pages:
+            boxes = boxes_for(pt, by_page.get(pt.number, [])) + [b for b in regions if b.page == pt.number]
+            out.extend(boxes)
+            # a research release blanks photographs; on a scan the page is the image, so only
+            # the words found in it are blanked
+            redact_page(doc[pt.number], boxes, blank_images=self.recipe.blank_images and not pt.ocr)
+        self.clock.lap("apply")
+        return out
 
     def _remember(self, rec: Record, by_page: dict[int, list[Redaction]], boxes: list[RedactionBox]) -> dict[str, int]:
         """After a record is released: log its decisions, note what was redacted (for the labels and

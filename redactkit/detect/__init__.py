@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Callable
 
 from ..types import Finding, Party
 from .engine import analyzer
@@ -43,13 +44,19 @@ class Detector:
     def detect_many(self, items: list[tuple[str, int]]) -> list[list[Finding]]:
         """detect() for many (text, page) items, in order: split over the worker processes when
         there are enough of them, else batched through spaCy's nlp.pipe here."""
+        return self.start_many(items)()
+
+    def start_many(self, items: list[tuple[str, int]]) -> Callable[[], list[list[Finding]]]:
+        """Start detect_many and return at once; calling the result waits for the findings. With
+        worker processes the detection runs while the caller does other work (redacts the pages
+        before these); in-process it runs when the result is called."""
         from . import pool
 
         if len(items) >= pool.PARALLEL_MIN_PAGES and pool.workers() > 1:
-            found = pool.detect_parallel(self.parties, self.with_ner, items)
-            if found is not None:
-                return found
-        return self.detect_batch(items)
+            futures = pool.submit(self.parties, self.with_ner, items)
+            if futures is not None:
+                return lambda: pool.gather(futures) or self.detect_batch(items)
+        return lambda: self.detect_batch(items)
 
     def detect_batch(self, items: list[tuple[str, int]]) -> list[list[Finding]]:
         """detect() for many items in this process, the texts batched through nlp.pipe."""

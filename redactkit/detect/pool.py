@@ -20,6 +20,7 @@ from functools import lru_cache
 from ..types import Finding, Party
 
 PARALLEL_MIN_PAGES = 8     # fewer pages than this are detected in-process
+CHUNK_PAGES = 8            # pages per task sent to a worker
 _pool: ProcessPoolExecutor | None = None
 
 
@@ -65,16 +66,31 @@ def shutdown(wait: bool = False) -> None:
         _pool = None
 
 
-def detect_parallel(parties: list[Party], with_ner: bool, items: list[tuple[str, int]]) -> list[list[Finding]] | None:
-    """Findings per item, detected by the worker processes in chunks; None if the pool broke
-    (the caller then detects in-process)."""
+def submit(parties: list[Party], with_ner: bool, items: list[tuple[str, int]]):
+    """Send the items to the worker processes in chunks; returns the futures, or None if the pool
+    cannot take them."""
     n = workers()
-    size = max(1, -(-len(items) // (n * 3)))     # a few chunks per worker, to even out their loads
-    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    # a few chunks per worker, to even out their loads; small ones, to keep the workers' memory flat
+    size = max(1, min(CHUNK_PAGES, -(-len(items) // (n * 3))))
     try:
         pool = _get_pool()
-        futures = [pool.submit(_detect_chunk, tuple(parties), with_ner, c) for c in chunks]
+        return [pool.submit(_detect_chunk, tuple(parties), with_ner, items[i:i + size])
+                for i in range(0, len(items), size)]
+    except BrokenProcessPool:
+        shutdown()
+        return None
+
+
+def gather(futures) -> list[list[Finding]] | None:
+    """The findings per item, in order; None if a worker died (the caller detects in-process)."""
+    try:
         return [found for f in futures for found in f.result()]
     except BrokenProcessPool:
         shutdown()
         return None
+
+
+def detect_parallel(parties: list[Party], with_ner: bool, items: list[tuple[str, int]]) -> list[list[Finding]] | None:
+    """Findings per item, detected by the worker processes; None if the pool broke."""
+    futures = submit(parties, with_ner, items)
+    return None if futures is None else gather(futures)

@@ -76,12 +76,13 @@ def page_text(page: pymupdf.Page, raw: dict | None = None) -> PageText:
     return PageText(page.number, "".join(text), boxes, lines, baselines, sizes, rect.width, rect.height, ocr=ocr)
 
 
-def read_pages(doc: pymupdf.Document) -> list[PageText]:
-    """Every page's text, read by OCR (in parallel) where the page is a scan; Unreadable if a
-    page's text cannot be obtained."""
+def read_pages(doc: pymupdf.Document, numbers: range | None = None) -> list[PageText]:
+    """Every page's text (or these pages'), read by OCR (in parallel) where the page is a scan;
+    Unreadable if a page's text cannot be obtained."""
     pages: dict[int, PageText] = {}
     scans = []
-    for page in doc:
+    for n in numbers if numbers is not None else range(doc.page_count):
+        page = doc[n]
         try:
             pt = page_text(page)
         except Exception:
