@@ -60,7 +60,7 @@ def main() -> None:
             runs = json.loads(stdout)["requests"]
             skipped = sum(r.get("skipped", False) for r in runs)
             pages = sum(r["pages"] for r in runs if not r.get("skipped"))
-            rows.append((name, secs, mib, child, pages or sum(r["pages"] for r in runs),
+            rows.append((name, secs, mib, child, pages,
                          f"{len(runs)} requests, {skipped} skipped, exit {json.loads(stdout)['exit_code']}",
                          sum(r["redactions"] for r in runs), stages(runs)))
             print(f"{name}: {secs:.1f} s, {len(runs) / secs:.2f} requests/s")
