@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import time
 import uuid
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from . import review as review_mod
 from .apply import RedactionBox, boxes_for, face_boxes, redact_page, sanitise, save
 from .detect import Detector
 from .errors import ExitCode, OutputExists, PlanRefused, RedactkitError, UsageError
-from .ingest import Unreadable, discover, expand, unsupported_reason
+from .ingest import Unreadable, discover, expand, max_bytes, too_large, unsupported_reason
 from .ingest.pdf import open_record, read_pages
 from .package import cover_sheet, keyed_hash, log_entry, log_key, manifest, sha256_file, write_json
 from .plan import Recipe, admit, consented, in_scope, roster
@@ -112,7 +113,8 @@ class _Job:
     """One request's release, with its shared detector, recipe and key."""
 
     def __init__(self, request: Request, recipe: Recipe, request_dir: Path, staging: Path,
-                 plan: review_mod.Applier | None = None, clock: Stopwatch | None = None):
+                 plan: review_mod.Applier | None = None, clock: Stopwatch | None = None,
+                 passwords: tuple[str, ...] = (), limit: int | None = None):
         self.request, self.recipe, self.request_dir, self.plan = request, recipe, request_dir, plan
         self.clock = clock or Stopwatch()
         self.detector = Detector(roster(request))   # the first request of a process loads the model here
@@ -125,6 +127,8 @@ class _Job:
         self.released_special: set[str] = set()
         self.consented = consented(request)
         self._carry: tuple[str | None, list[Finding]] = (None, [])
+        self.passwords = passwords
+        self.limit = max_bytes() if limit is None else limit
         self.acp = any(p.acp for p in request.parties)
 
     def _decide(self, finding) -> Redaction:
@@ -149,7 +153,7 @@ class _Job:
             named = ", ".join(self.request.consent.information) if self.request.consent else ""
             return RecordOutcome(rec, "withheld", f"outside the consent: the release names {named}, "
                                  f"not '{rec.info_category}'")
-        reason = unsupported_reason(rec)
+        reason = too_large(rec, self.limit) or unsupported_reason(rec)
         if reason:
             return RecordOutcome(rec, "withheld", reason, needs_attention=True)
         return None
@@ -183,7 +187,7 @@ class _Job:
         if withheld:
             return withheld
         try:
-            doc = open_record(rec)
+            doc = open_record(rec, self.passwords)
         except Unreadable as exc:
             return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
         out_name = f"{self.request.request_id}-{index:03d}.pdf"
@@ -334,7 +338,7 @@ def _reported(result, nothing: str):
 
 def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: Progress | None = None,
             as_of: dt.date | None = None, ledger: Path | None = None, plan: Path | None = None,
-            reviewer: str | None = None) -> ReleaseResult:
+            reviewer: str | None = None, passwords: tuple[str, ...] = (), max_mb: float | None = None) -> ReleaseResult:
     """Release one request folder into OUT/release and OUT/internal. With `plan` (a reviewed
     internal/plan.json) apply exactly its decisions instead of detecting. Never raises for bad
     input: the result carries the exit code and the one-line message."""
@@ -348,7 +352,8 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
             recipe = admit(request, as_of)
             _check_out(out_dir, force)
             sources = discover(request_dir)
-            records = expand(sources)
+            limit = max_bytes(max_mb)
+            records = expand(sources, limit)
             clock.lap("ingest")
             applier, plan_bytes = None, b""
             if plan is not None:
@@ -362,8 +367,9 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
                 review_mod.check_current(reviewed, plan, request_dir, request, recipe, sources)
                 applier = review_mod.Applier(reviewed, plan, recipe, [r.relpath for r in records])
             out_dir.mkdir(parents=True, exist_ok=True)
-            staging = out_dir / f".redactkit-staging-{uuid.uuid4().hex[:8]}"
-            job = _Job(request, recipe, request_dir, staging, applier, clock)
+            _clear_stale_staging(out_dir)
+            staging = out_dir / f".redactkit-staging-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            job = _Job(request, recipe, request_dir, staging, applier, clock, tuple(passwords), limit)
             job.release_dir.mkdir(parents=True)
             job.internal_dir.mkdir(parents=True)
             for i, rec in enumerate(records, 1):
@@ -419,6 +425,21 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
     return result
+
+
+def _clear_stale_staging(out_dir: Path) -> None:
+    """Remove what a killed run on this machine left: staging folders whose process is gone."""
+    host = socket.gethostname()
+    for d in out_dir.glob(f".redactkit-staging-{host}-*-*"):
+        pid = d.name[len(f".redactkit-staging-{host}-"):].rsplit("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def _public_review(job: _Job, note: dict) -> dict:
@@ -480,7 +501,7 @@ class ReviewResult(_Result):
 
 
 def review(request_dir: Path, out_dir: Path, *, force: bool = False, progress: Progress | None = None,
-           as_of: dt.date | None = None) -> ReviewResult:
+           as_of: dt.date | None = None, passwords: tuple[str, ...] = (), max_mb: float | None = None) -> ReviewResult:
     """Propose without applying: OUT/internal/plan.json and OUT/internal/review.pdf. Nothing is
     released and nothing goes to the ledger. Never raises for bad input."""
     import pymupdf
@@ -495,9 +516,10 @@ def review(request_dir: Path, out_dir: Path, *, force: bool = False, progress: P
         for p in (plan_path, pdf_path):
             if p.exists() and not force:
                 raise OutputExists(f"{p} already exists; choose another --out or pass --force to replace it")
-        job = _Job(request, recipe, request_dir, out_dir / ".unused")
+        limit = max_bytes(max_mb)
+        job = _Job(request, recipe, request_dir, out_dir / ".unused", passwords=tuple(passwords), limit=limit)
         sources = discover(request_dir)
-        records = expand(sources)
+        records = expand(sources, limit)
         builder = review_mod.Builder(request, recipe, request_dir, sources)
         palette = review_mod.colours(recipe)
         book, toc = pymupdf.open(), []
@@ -510,7 +532,7 @@ def review(request_dir: Path, out_dir: Path, *, force: bool = False, progress: P
             doc = None
             try:
                 if withheld is None:
-                    doc = open_record(rec)
+                    doc = open_record(rec, job.passwords)
                     pages = read_pages(doc)
                     by_page, regions = job.propose(rec, doc, pages)
                     entries = builder.add(rec, pages, by_page, regions)

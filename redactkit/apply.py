@@ -163,4 +163,5 @@ def sanitise(doc: pymupdf.Document) -> None:
 
 
 def save(doc: pymupdf.Document, dest: Path) -> None:
-    doc.save(dest, garbage=4, deflate=True, clean=True, no_new_id=True)
+    # never encrypted: a PDF opened with an agency password is released without it
+    doc.save(dest, garbage=4, deflate=True, clean=True, no_new_id=True, encryption=pymupdf.PDF_ENCRYPT_NONE)

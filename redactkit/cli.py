@@ -40,6 +40,23 @@ def main(version: Annotated[Optional[bool], typer.Option("--version", callback=_
     verify, and package the release with a disclosure manifest."""
 
 
+PasswordOpt = Annotated[Optional[Path], typer.Option("--password-file", help="A file of passwords, one per "
+                        "line, tried on encrypted PDFs (the release is written unencrypted). Never printed.")]
+MaxMbOpt = Annotated[Optional[float], typer.Option("--max-mb", min=0, help="Withhold records larger than this "
+                     "many MB unread (default: REDACTKIT_MAX_MB, else 512).")]
+
+
+def _passwords(path: Optional[Path]) -> tuple[str, ...]:
+    if path is None:
+        return ()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        err.print(f"cannot read --password-file {path}", soft_wrap=True, markup=False)
+        raise typer.Exit(ExitCode.usage)
+    return tuple(line for line in lines if line)
+
+
 @app.command()
 def release(
     requests: Annotated[list[Path], typer.Argument(help="Request folder(s), or a folder holding request folders.",
@@ -65,6 +82,8 @@ def release(
     dask: Annotated[Optional[str], typer.Option("--dask", help="Run the batch on a Dask cluster: 'local' starts "
                     "one on this machine, or give a scheduler address (tcp://host:8786). Needs "
                     "pip install 'redactkit[dask]' and paths shared by every worker.")] = None,
+    password_file: PasswordOpt = None,
+    max_mb: MaxMbOpt = None,
 ):
     """Release one or many request folders: ingest, detect, plan (the requester's recipe), redact,
     verify with an independent reader, and write the release package with its manifest.
@@ -101,7 +120,7 @@ def release(
         try:
             results = release_many(found, out, force=force, progress=progress, on_result=on_result,
                          as_of=as_of.date() if as_of else None, ledger=ledger, plan=plan, reviewer=reviewer,
-                         jobs=jobs, dask=dask)
+                         jobs=jobs, dask=dask, passwords=_passwords(password_file), max_mb=max_mb)
         except RedactkitError as exc:
             err.print(exc.message, soft_wrap=True)
             raise typer.Exit(exc.exit_code)
@@ -207,6 +226,8 @@ def review(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_of: Annotated[Optional[datetime], typer.Option("--as-of", formats=["%Y-%m-%d"],
                      help="Judge a consent's expiry on this date instead of today.")] = None,
+    password_file: PasswordOpt = None,
+    max_mb: MaxMbOpt = None,
 ):
     """Propose redactions for staff to review, without releasing anything.
 
@@ -225,6 +246,7 @@ def review(
         task = bar.add_task("records", total=None, record="")
         try:
             res = run_review(request, out, force=force, as_of=as_of.date() if as_of else None,
+                             passwords=_passwords(password_file), max_mb=max_mb,
                              progress=lambda r, d, t: bar.update(task, completed=d, total=t, record=r))
         except KeyboardInterrupt:
             err.print("interrupted; no plan was written")

@@ -59,3 +59,66 @@ def test_unreadable_records_are_withheld_and_listed(cli, tmp_path):
     assert not readable(SECRET, text) and not readable("Lindqvist", text)
     assert sorted(p.name for p in (tmp_path / "out" / "release").iterdir()) == \
         sorted([status["good.pdf"]["output"], "manifest.json", "manifest.pdf"])
+
+
+def _bomb(depth: int, fan: int = 20) -> bytes:
+    """A page that draws a form that draws a form ... `fan` times each: an XObject bomb."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 72), f"Statement of {SECRET}", fontsize=11)
+    font = page.get_fonts()[0][0]
+    prev = None
+    for _ in range(depth):
+        x = doc.get_new_xref()
+        if prev is None:
+            body, res = b"BT /helv 4 Tf 0 0 Td (ab) Tj ET", f"<</Font <</helv {font} 0 R>>>>"
+        else:
+            body = b"\n".join(f"q 1 0 0 1 {i % 5} {i // 5} cm /X Do Q".encode() for i in range(fan))
+            res = f"<</XObject <</X {prev} 0 R>>>>"
+        doc.update_object(x, f"<</Type/XObject/Subtype/Form/BBox[0 0 600 800]/Resources {res}>>")
+        doc.update_stream(x, body)
+        prev = x
+    c = page.get_contents()[0]
+    doc.update_stream(c, doc.xref_stream(c) + b"\nq 1 0 0 1 100 300 cm /Bomb Do Q\n")
+    doc.xref_set_key(page.xref, "Resources", f"<</Font <</helv {font} 0 R>> /XObject <</Bomb {prev} 0 R>>>>")
+    return doc.tobytes()
+
+
+def test_passwords_size_limit_and_xobject_bombs(cli, tmp_path):
+    import time
+
+    req = _request(tmp_path / "req")
+    rec = req / "records" / "investigation"
+    _two_column_record(rec / "good.pdf")
+    enc = pymupdf.open(stream=_pdf_with(f"Neighbour {SECRET} called about Teo."), filetype="pdf")
+    (rec / "locked.pdf").write_bytes(enc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="s3cret pass",
+                                                 owner_pw="o"))
+    (rec / "bomb.pdf").write_bytes(_bomb(7))          # 20^6 draws: minutes and gigabytes if read
+    (rec / "nested.pdf").write_bytes(_bomb(4))        # 20^3 draws: an ordinary page
+    pw = tmp_path / "passwords.txt"
+    pw.write_text("wrong\ns3cret pass\n")
+    t = time.monotonic()
+    code, output = cli("release", req, "--out", tmp_path / "out", "-q", "--password-file", pw)
+    assert time.monotonic() - t < 60
+    assert code == 5, output
+    assert "s3cret" not in output
+    m = json.loads((tmp_path / "out" / "release" / "manifest.json").read_text())
+    status = {r["source"].rsplit("/", 1)[-1]: r for r in m["records"]}
+    assert status["locked.pdf"]["status"] == "released" and status["nested.pdf"]["status"] == "released"
+    assert status["bomb.pdf"]["status"] == "withheld" and "nest too deep" in status["bomb.pdf"]["reason"]
+    released = tmp_path / "out" / "release" / status["locked.pdf"]["output"]
+    assert not pymupdf.open(released).needs_pass, "released unencrypted"
+    text = "\n".join(release_texts(tmp_path / "out" / "release").values())
+    assert "Teo" in text and not readable(SECRET, text) and not readable("Lindqvist", text)
+    # only wrong passwords: withheld, saying so
+    pw.write_text("wrong\n")
+    code, output = cli("release", req, "--out", tmp_path / "out2", "-q", "--password-file", pw)
+    m = json.loads((tmp_path / "out2" / "release" / "manifest.json").read_text())
+    reason = next(r["reason"] for r in m["records"] if r["source"].endswith("locked.pdf"))
+    assert code == 5 and "none of the passwords" in reason
+    # a size limit: everything over it is withheld unread
+    code, output = cli("release", req, "--out", tmp_path / "out3", "-q", "--max-mb", "0.001")
+    m = json.loads((tmp_path / "out3" / "release" / "manifest.json").read_text())
+    assert code == 5 and all(r["status"] == "withheld" and "over the" in r["reason"] for r in m["records"])
+    code, output = cli("release", req, "--out", tmp_path / "out4", "--password-file", tmp_path / "none.txt")
+    assert code == 2 and "cannot read --password-file" in output and not (tmp_path / "out4" / "release").exists()

@@ -43,6 +43,32 @@ def test_existing_release_needs_force(cli, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".redactkit")], "staging left behind"
 
 
+def test_a_killed_run_leaves_no_release_and_the_next_run_cleans_up(cli, tmp_path):
+    """SIGKILL mid-run (no chance to clean up): no release/, no ledger entry; the next run
+    releases and removes what the killed one left."""
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    ledger = os.environ["REDACTKIT_LEDGER"]
+    before = open(ledger).read() if os.path.exists(ledger) else ""
+    proc = subprocess.Popen([sys.executable, "-m", "redactkit", "release", str(PARENT), "--out", str(out), "-q"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not any(out.glob(".redactkit-staging-*/release/*.pdf")) and time.monotonic() < deadline \
+            and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert any(out.glob(".redactkit-staging-*")), "killed before it began; the test proves nothing"
+    assert not (out / "release").exists()
+    assert (open(ledger).read() if os.path.exists(ledger) else "") == before
+    assert cli("release", PARENT, "--out", out, "-q")[0] == 0
+    assert (out / "release" / "manifest.json").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".redactkit")], "the killed run's staging stays"
+
+
 def test_json_summary_for_scripts(cli, tmp_path):
     code, output = cli("release", PARENT, "--out", tmp_path, "--json")
     data = json.loads(output)

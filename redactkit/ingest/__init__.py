@@ -7,6 +7,7 @@ come later). A record no reader can read safely is withheld with the reason, nev
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from ..types import Record
@@ -54,13 +55,35 @@ def discover(request_dir: Path) -> list[Record]:
     return found
 
 
-def expand(records: list[Record]) -> list[Record]:
-    """E-mails replaced by the records they consist of (rendered message, attachments)."""
+DEFAULT_MAX_MB = 512
+
+
+def max_bytes(max_mb: float | None = None) -> int:
+    """The size past which a record is withheld unread: --max-mb, else REDACTKIT_MAX_MB, else 512 MB."""
+    if max_mb is None:
+        try:
+            max_mb = float(os.environ.get("REDACTKIT_MAX_MB", DEFAULT_MAX_MB))
+        except ValueError:
+            max_mb = DEFAULT_MAX_MB
+    return int(max_mb * 1024 * 1024)
+
+
+def too_large(record: Record, limit: int) -> str | None:
+    if record.size > limit:
+        return (f"file is {record.size / 1048576:.3g} MB, over the {limit / 1048576:.3g} MB limit "
+                "(--max-mb); withheld for manual handling")
+    return None
+
+
+def expand(records: list[Record], limit: int | None = None) -> list[Record]:
+    """E-mails replaced by the records they consist of (rendered message, attachments). An e-mail
+    over the size limit is not opened: it stays one record, withheld for its size."""
     from .email import expand as expand_email
 
+    limit = max_bytes() if limit is None else limit
     out: list[Record] = []
     for rec in records:
-        out.extend(expand_email(rec) if rec.kind == "email" and rec.size > 0 else [rec])
+        out.extend(expand_email(rec) if rec.kind == "email" and 0 < rec.size <= limit else [rec])
     return out
 
 

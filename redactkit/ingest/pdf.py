@@ -6,6 +6,8 @@ the page's media box are read too: hidden text is still text.
 """
 from __future__ import annotations
 
+import re
+
 import pymupdf
 
 from ..types import PageText, Record
@@ -19,16 +21,25 @@ pymupdf.TOOLS.mupdf_display_errors(False)
 pymupdf.TOOLS.mupdf_display_warnings(False)
 
 
-def open_pdf(record: Record) -> pymupdf.Document:
-    """Open a PDF for redaction, or raise Unreadable with the reason."""
+# A page whose drawings (nested form XObjects) would make MuPDF walk more than this many units of
+# content (about one per 10 bytes of content stream) is withheld: reading it could take minutes.
+# 5,000,000 units read in about 5 s here; an ordinary dense page is under 100,000.
+MAX_PAGE_WORK = 5_000_000
+_DO = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
+
+
+def open_pdf(record: Record, passwords: tuple[str, ...] = ()) -> pymupdf.Document:
+    """Open a PDF for redaction, or raise Unreadable with the reason. An encrypted PDF is opened
+    with the first of `passwords` that works (from --password-file)."""
     try:
         data = record.data if record.data is not None else record.path.read_bytes()
         doc = pymupdf.open(stream=data, filetype="pdf")
     except (pymupdf.FileDataError, pymupdf.EmptyFileError, RuntimeError, ValueError):
         raise Unreadable("damaged PDF: cannot be opened") from None
-    if doc.needs_pass:
+    if doc.needs_pass and not any(doc.authenticate(pw) for pw in passwords):
         doc.close()
-        raise Unreadable("encrypted PDF (a password is needed to open it)")
+        raise Unreadable("encrypted PDF (a password is needed to open it)" if not passwords else
+                         "encrypted PDF: none of the passwords in --password-file opens it")
     if doc.is_repaired:
         doc.close()
         raise Unreadable("damaged PDF (MuPDF had to repair it); needs manual review")
@@ -43,6 +54,36 @@ def open_pdf(record: Record) -> pymupdf.Document:
         raise Unreadable("PDF annotations or form fields could not be flattened") from None
     return doc
 
+
+def page_work(doc: pymupdf.Document, page: pymupdf.Page) -> int:
+    """How much content MuPDF would walk to read the page: its content stream plus, for every form
+    XObject it draws, that form's content as often as it is drawn, nested (an XObject "bomb" draws
+    a small form millions of times). A cycle counts as unbounded."""
+    try:
+        children: dict[int, dict[str, int]] = {}
+        for xref, name, invoker, _ in page.get_xobjects():
+            children.setdefault(invoker, {})[name] = xref
+        memo: dict[int, int] = {}
+
+        def cost(xref: int, stream: bytes, seen: frozenset) -> int:
+            if xref in memo:
+                return memo[xref]
+            total = len(stream) // 10 + 1
+            for m in _DO.finditer(stream):
+                child = children.get(xref, {}).get(m.group(1).decode("latin-1"))
+                if child is None:
+                    continue
+                if child in seen:
+                    return MAX_PAGE_WORK * 10
+                total += cost(child, doc.xref_stream(child) or b"", seen | {child})
+                if total > MAX_PAGE_WORK:
+                    break
+            memo[xref] = total
+            return total
+
+        return cost(0, page.read_contents(), frozenset())
+    except Exception:
+        return 0   # the structure cannot be walked here: MuPDF's own reading decides
 
 def page_text(page: pymupdf.Page, raw: dict | None = None) -> PageText:
     """The page's characters in reading order; lines joined by a space, blocks by a newline.
@@ -83,6 +124,10 @@ def read_pages(doc: pymupdf.Document, numbers: range | None = None) -> list[Page
     scans = []
     for n in numbers if numbers is not None else range(doc.page_count):
         page = doc[n]
+        work = page_work(doc, page)
+        if work > MAX_PAGE_WORK:
+            raise Unreadable(f"page {n + 1}: its drawings nest too deep to read in bounded time "
+                             f"(about {work:,} units of content); needs manual review")
         try:
             pt = page_text(page)
         except Exception:
@@ -100,8 +145,8 @@ def read_pages(doc: pymupdf.Document, numbers: range | None = None) -> list[Page
     return [pages[n] for n in sorted(pages)]
 
 
-def open_record(record: Record) -> pymupdf.Document:
+def open_record(record: Record, passwords: tuple[str, ...] = ()) -> pymupdf.Document:
     """A PDF, or an image as a PDF with one page per frame."""
     if record.kind == "image":
         return scan.image_to_pdf(record.data if record.data is not None else record.path.read_bytes())
-    return open_pdf(record)
+    return open_pdf(record, passwords)
