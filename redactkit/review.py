@@ -419,7 +419,7 @@ def mark(doc: pymupdf.Document, pages: list[PageText], entries: list[dict], pale
                 page.draw_rect(rect, color=colour, width=0.8, dashes="[2 1] 0")
             if i == 0:
                 label = f"{e['reason']} {e['id']}" if redact else f"keep {e['id']}"
-                page.insert_text((rect.x0, max(rect.y0 - 0.8, 5)), label, fontsize=4.5, fontname="helv",
+                page.insert_text((rect.x0, max(rect.y0 - 0.8, 5)), label, fontsize=5.5, fontname="helv",
                                  color=colour)
 
 

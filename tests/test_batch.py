@@ -97,3 +97,28 @@ def test_parallel_page_detection_finds_what_in_process_finds(monkeypatch):
     key = lambda found: [[(f.page, f.start, f.end, f.entity, f.party) for f in page] for page in found]  # noqa: E731
     assert key(parallel) == key(here) == key(single)
     assert sum(map(len, parallel)) > 20 and parallel[6] == []
+
+
+def test_dead_detection_workers_fall_back_to_this_process(monkeypatch, capsys):
+    """Workers that die (here: at start) cost the parallelism, never a page, and say so once."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from redactkit.detect import Detector
+    from redactkit.detect import pool
+    from redactkit.types import Party
+
+    pool.shutdown(wait=True)
+    dying = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"),
+                                initializer=os._exit, initargs=(3,))
+    monkeypatch.setattr(pool, "_pool", dying)
+    monkeypatch.setattr(pool, "_warned", False)
+    monkeypatch.setenv("REDACTKIT_WORKERS", "2")
+    det = Detector([Party("Linda Bowers", "parent", (), True)])
+    items = [("Neighbour Gustavo Lindqvist called 860-555-0142 about Linda Bowers.", i) for i in range(10)]
+    found = det.detect_many(items)
+    assert [[(f.start, f.end, f.entity) for f in page] for page in found] == \
+        [[(f.start, f.end, f.entity) for f in det.detect(t, i)] for t, i in items]
+    assert all(any(f.entity == "PHONE_NUMBER" for f in page) for page in found)
+    assert capsys.readouterr().err.count("detection workers failed") == 1
+    assert pool._pool is None     # the next long record starts a fresh pool

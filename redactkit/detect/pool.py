@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
@@ -22,6 +23,7 @@ from ..types import Finding, Party
 PARALLEL_MIN_PAGES = 8     # fewer pages than this are detected in-process
 CHUNK_PAGES = 8            # pages per task sent to a worker
 _pool: ProcessPoolExecutor | None = None
+_warned = False
 
 
 def workers() -> int:
@@ -59,6 +61,16 @@ def _get_pool() -> ProcessPoolExecutor:
     return _pool
 
 
+def _broken() -> None:
+    """The pool died (a worker crashed, or workers cannot be started here): say so once, carry on
+    in-process. No page is skipped; only the parallelism is lost."""
+    global _warned
+    shutdown()
+    if not _warned:
+        _warned = True
+        print("redactkit: detection workers failed; detecting in this process instead (slower)", file=sys.stderr)
+
+
 def shutdown(wait: bool = False) -> None:
     global _pool
     if _pool is not None:
@@ -77,7 +89,7 @@ def submit(parties: list[Party], with_ner: bool, items: list[tuple[str, int]]):
         return [pool.submit(_detect_chunk, tuple(parties), with_ner, items[i:i + size])
                 for i in range(0, len(items), size)]
     except BrokenProcessPool:
-        shutdown()
+        _broken()
         return None
 
 
@@ -86,7 +98,7 @@ def gather(futures) -> list[list[Finding]] | None:
     try:
         return [found for f in futures for found in f.result()]
     except BrokenProcessPool:
-        shutdown()
+        _broken()
         return None
 
 
