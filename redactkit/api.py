@@ -205,7 +205,6 @@ class _Job:
                 all_boxes = self._apply(doc, pages, by_page, regions)
             else:
                 # page by page in chunks: read, detect, redact, then keep only the text, so that
-                # memory does not grow with every page's character boxes
                 # memory does not grow with every page's character boxes. The next chunk is read
                 # and sent to the detection workers before this one is redacted, so both overlap.
                 pages, by_page, all_boxes = [], {}, []
@@ -400,7 +399,7 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
             attention = sum(o.needs_attention for o in result.outcomes)
             # what a rerun of a batch compares to skip this request when nothing changed
             write_json({"request_id": request.request_id, "recipe": recipe.name, "recipe_sha256": recipe.sha256,
-                        "request_sha256": review_mod.sha256_path(request_dir / "request.yaml"),
+                        "request_sha256": sha256_file(request_dir / "request.yaml"),
                         "sources": {r.relpath: r.sha256 for r in sources},
                         "records": {o.record.relpath: o.record.sha256 for o in result.outcomes},
                         "exit_code": int(ExitCode.needs_attention if attention else ExitCode.ok),
@@ -445,10 +444,7 @@ def _clear_stale_staging(out_dir: Path) -> None:
 def _public_review(job: _Job, note: dict) -> dict:
     """The review as the manifest tells it: the reviewer's name stays out if it is a name these
     records redact (staff can be a third party in a case); internal/sources.json keeps it."""
-    if not note.get("reviewed"):
-        return note
-    name = norm(note["reviewer"])
-    if any(value_pattern(v).search(name) for v in job.redacted if len(v.strip()) > 2):
+    if note.get("reviewed") and _carries_redacted(job, note["reviewer"]):
         return {**note, "reviewer": "(recorded internally: the name is redacted in these records)"}
     return note
 
@@ -459,18 +455,23 @@ def _verify_manifest(job: _Job, m: dict) -> None:
     derived = [m["request"]["case_id"] or ""]
     for r in m["records"]:
         derived += [r["source"], r.get("reason", "")]
-    text = norm("\n".join(derived))
-    for v in {v for v in job.redacted if len(v.strip()) > 2}:
-        if all(w in text for w in norm(v).split()) and value_pattern(v).search(text):
-            raise RedactkitError("internal error: the manifest would carry a redacted value; nothing was released")
+    if _carries_redacted(job, "\n".join(derived)):
+        raise RedactkitError("internal error: the manifest would carry a redacted value; nothing was released")
+
+
+def _carries_redacted(job: _Job, text: str) -> bool:
+    """Whether a value redacted in this request can be read in `text`."""
+    text = norm(text)
+    # a value can stand in the text only if each of its words does: a cheap test before the pattern
+    return any(all(w in text for w in norm(v).split()) and value_pattern(v).search(text)
+               for v in job.redacted if len(v.strip()) > 2)
 
 
 def _commit(staging: Path, out_dir: Path, force: bool) -> None:
     """Move the finished package into place; release/ appears last, as the commit point.
     internal/ is merged file by file: it may hold the review (plan.json, review.pdf) this
     release was made from."""
-    if (out_dir / "release").exists() and not force:
-        raise OutputExists(f"{out_dir / 'release'} already exists; pass --force to replace it")
+    _check_out(out_dir, force)    # again: another run may have committed meanwhile
     target = out_dir / "internal"
     target.mkdir(exist_ok=True)
     for f in (staging / "internal").iterdir():

@@ -45,14 +45,14 @@ def unchanged(request_dir: Path, out_dir: Path) -> ReleaseResult | None:
     recipe; else None (release it, or refuse without --force)."""
     from .ingest import discover
     from .plan import load_recipe
+    from .package import sha256_file
     from .request import load_request
-    from .review import sha256_path
 
     try:
         before = json.loads((out_dir / "internal" / "sources.json").read_text(encoding="utf-8"))
         manifest = json.loads((out_dir / "release" / "manifest.json").read_text(encoding="utf-8"))
         request = load_request(request_dir)
-        if (before.get("request_sha256") != sha256_path(request_dir / "request.yaml")
+        if (before.get("request_sha256") != sha256_file(request_dir / "request.yaml")
                 or before.get("recipe_sha256") != load_recipe(request.requester.category.value).sha256
                 or before.get("sources") != {r.relpath: r.sha256 for r in discover(request_dir)}):
             return None

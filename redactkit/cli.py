@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
@@ -38,6 +39,17 @@ def main(version: Annotated[Optional[bool], typer.Option("--version", callback=_
                                                          help="Show the version and exit.")] = None):
     """redactkit: find PHI and third-party identifiers, redact them by the requester's recipe,
     verify, and package the release with a disclosure manifest."""
+
+
+@contextmanager
+def _progress(wanted: bool, unit: str):
+    """A progress bar on stderr when it is a terminal; yields the (label, done, total) callback
+    that redactkit.api takes."""
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[record]}"), TimeElapsedColumn(), console=err,
+                  disable=not (wanted and err.is_terminal), transient=True) as bar:
+        task = bar.add_task(unit, total=None, record="")
+        yield lambda label, done, total: bar.update(task, completed=done, total=total, record=label)
 
 
 PasswordOpt = Annotated[Optional[Path], typer.Option("--password-file", help="A file of passwords, one per "
@@ -103,24 +115,17 @@ def release(
         err.print("--plan applies to one request folder; give exactly one")
         raise typer.Exit(ExitCode.usage)
     jobs = jobs or (workers() if len(found) > 1 else 1)
-    show = not (quiet or as_json) and err.is_terminal
-    results = []
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[record]}"), TimeElapsedColumn(), console=err,
-                  disable=not show, transient=True) as bar:
-        task = bar.add_task("requests" if dask or (jobs > 1 and len(found) > 1) else "records", total=None, record="")
-
-        def progress(record: str, done: int, total: int):
-            bar.update(task, completed=done, total=total, record=record)
-
+    unit = "requests" if dask or (jobs > 1 and len(found) > 1) else "records"
+    with _progress(not (quiet or as_json), unit) as progress:
         def on_result(res):
             if not as_json and res.exit_code not in (ExitCode.ok, ExitCode.needs_attention):
                 err.print(f"[red]{res.request_dir}[/red]: {res.message}", soft_wrap=True, markup=True)
 
         try:
             results = release_many(found, out, force=force, progress=progress, on_result=on_result,
-                         as_of=as_of.date() if as_of else None, ledger=ledger, plan=plan, reviewer=reviewer,
-                         jobs=jobs, dask=dask, passwords=_passwords(password_file), max_mb=max_mb)
+                                   as_of=as_of.date() if as_of else None, ledger=ledger, plan=plan,
+                                   reviewer=reviewer, jobs=jobs, dask=dask, passwords=_passwords(password_file),
+                                   max_mb=max_mb)
         except RedactkitError as exc:
             err.print(exc.message, soft_wrap=True)
             raise typer.Exit(exc.exit_code)
@@ -239,15 +244,10 @@ def review(
     """
     from .api import review as run_review
 
-    show = not (quiet or as_json) and err.is_terminal
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[record]}"), TimeElapsedColumn(), console=err,
-                  disable=not show, transient=True) as bar:
-        task = bar.add_task("records", total=None, record="")
+    with _progress(not (quiet or as_json), "records") as progress:
         try:
             res = run_review(request, out, force=force, as_of=as_of.date() if as_of else None,
-                             passwords=_passwords(password_file), max_mb=max_mb,
-                             progress=lambda r, d, t: bar.update(task, completed=d, total=t, record=r))
+                             passwords=_passwords(password_file), max_mb=max_mb, progress=progress)
         except KeyboardInterrupt:
             err.print("interrupted; no plan was written")
             raise typer.Exit(ExitCode.ctrl_c)

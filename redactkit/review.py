@@ -29,7 +29,7 @@ from . import __version__
 from .apply import RedactionBox, boxes_for
 from .detect.roster import normalise
 from .errors import PlanRefused
-from .package import html_pdf
+from .package import html_pdf, sha256_file
 from .plan import Recipe
 from .request import Request
 from .types import Finding, PageText, Record, Redaction
@@ -108,10 +108,6 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def sha256_path(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def load_raw(path: Path, data: bytes | None = None) -> dict:
     """The plan file (or its bytes, already read) as JSON, checked against the plan's schema
     (PlanRefused otherwise)."""
@@ -183,7 +179,7 @@ class Builder:
             "tool": {"name": "redactkit", "version": __version__},
             "created_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
             "request_id": request.request_id,
-            "request_sha256": sha256_path(request_dir / "request.yaml"),
+            "request_sha256": sha256_file(request_dir / "request.yaml"),
             "category": request.requester.category.value,
             "recipe": {"name": recipe.name, "sha256": recipe.sha256},
             "sources": {r.relpath: r.sha256 for r in sources},
@@ -233,7 +229,7 @@ def check_current(plan: Plan, path: Path, request_dir: Path, request: Request, r
                           "before releasing")
     if plan.request_id != request.request_id:
         raise PlanRefused(f"{path}: the plan is for request {plan.request_id}, not {request.request_id}")
-    if plan.request_sha256 != sha256_path(request_dir / "request.yaml"):
+    if plan.request_sha256 != sha256_file(request_dir / "request.yaml"):
         refuse("request.yaml changed")
     if plan.recipe.get("sha256") != recipe.sha256 or plan.category != request.requester.category.value:
         refuse(f"the recipe ({recipe.name}) changed")

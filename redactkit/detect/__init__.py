@@ -36,10 +36,7 @@ class Detector:
 
     def detect(self, text: str, page: int = 0) -> list[Finding]:
         """Everything: NER, Presidio's and the project's recognizers, the roster, with context."""
-        if not text.strip():
-            return []
-        return self._findings(text, page, self.engine.analyze(text=text, language="en",
-                                                              ad_hoc_recognizers=[self.roster]))
+        return self.detect_batch([(text, page)])[0]
 
     def detect_many(self, items: list[tuple[str, int]]) -> list[list[Finding]]:
         """detect() for many (text, page) items, in order: split over the worker processes when
