@@ -165,8 +165,12 @@ class _Job:
         # an e-mail render: what detection finds in the message's own text is redacted wherever
         # it stands in the render too (a render can split or ligature what the text holds whole)
         if self._carry[0] != rec.relpath:     # once per record, though its pages come in chunks
-            self._carry = (rec.relpath, [r.finding for r in self.decide(rec.source_text) if r.decision == "redact"]
-                           if rec.source_text else [])
+            known = [r.finding for r in self.decide(rec.source_text) if r.decision == "redact"] \
+                if rec.source_text else []
+            # values known from the record's structure (e-mail headers) stand for themselves
+            known += [Finding(-1, 0, len(v), v, entity, 1.0, "RecordStructure", None, "unknown")
+                      for v, entity in rec.values if v.strip()]
+            self._carry = (rec.relpath, known)
         carry = self._carry[1]
         by_page: dict[int, list[Redaction]] = {}
         regions: list[RedactionBox] = []
@@ -175,6 +179,9 @@ class _Job:
         for pt, findings in zip(pages, found):
             reds = [self._decide(f) for f in findings]
             reds += [self._decide(f) for f in self.detector.find_values(pt.text, pt.number, carry)]
+            # what the source hid under its own opaque rectangles is redacted for real, whatever the recipe
+            reds += [Redaction(Finding(pt.number, s, e, pt.text[s:e], "COVERED_TEXT", 1.0, "SourceCover"),
+                               "redact", self.recipe.default_reason) for s, e in pt.covered]
             if self.recipe.redact_faces and pt.ocr:
                 faces = face_boxes(doc[pt.number], pt.number, self.recipe.default_reason)
                 regions += faces

@@ -397,7 +397,8 @@ def plan_redact(
 ):
     """Set entries to redact (by --id, --text or --party), or add a redaction: a --text wherever it
     stands, or a --rect region on one --page of one --document."""
-    from .review import add_region, add_text, save, text_pattern
+    from .review import add_region, add_text, save
+    from .text import value_pattern
 
     if not (ids or text or party or rect):
         err.print("give --id, --text, --party or --rect; see redactkit plan redact --help")
@@ -410,7 +411,7 @@ def plan_redact(
             err.print("--text needs letters or digits")
             raise typer.Exit(ExitCode.usage)
         same = [e for e in raw["redactions"] if e.get("start") is None and e.get("rect") is None
-                and e.get("document") == document and text_pattern(e.get("text") or "").fullmatch(text)]
+                and e.get("document") == document and value_pattern(e.get("text") or "").fullmatch(text)]
         for e in same:
             e["decision"] = "redact"
         if not same:

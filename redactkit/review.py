@@ -33,7 +33,7 @@ from .package import html_pdf, sha256_file
 from .plan import Recipe
 from .request import Request
 from .types import Finding, PageText, Record, Redaction
-from .verify import norm
+from .text import norm, value_pattern
 
 PLAN_VERSION = 1
 _PROPOSED_ID = re.compile(r"^([rk])(\d+)$")
@@ -302,7 +302,7 @@ class Applier:
         for e in self.texts:
             if e.decision != "redact" or (e.document and e.document != rec.relpath):
                 continue
-            rx = text_pattern(e.text)
+            rx = value_pattern(e.text)
             for pt in pages:
                 for m in rx.finditer(pt.text):
                     self.text_hits[e.id] += 1
@@ -315,12 +315,6 @@ class Applier:
         for e in self.texts:
             if e.decision == "redact" and not self.text_hits[e.id]:
                 self.refuse(e, "is a text found in no record; correct or delete it")
-
-
-def text_pattern(text: str) -> re.Pattern:
-    """A text as staff typed it, found case-insensitively with any spacing between its words."""
-    words = text.split()
-    return re.compile(r"(?<![\w])" + r"\s+".join(re.escape(w) for w in words) + r"(?![\w])", re.IGNORECASE)
 
 
 def overrides(plan: Plan) -> dict:

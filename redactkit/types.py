@@ -25,6 +25,10 @@ class Record:
     parent: str | None = None        # relpath of the message this record is attached to
     source_text: str | None = field(default=None, repr=False)  # the message's own text (e-mail renders)
     problem: str | None = None       # why it cannot be read (set while expanding e-mails)
+    # identifiers known from the record's structure rather than found in its prose (an e-mail's
+    # From/To/Cc display names and addresses): (text, entity). Redacted wherever they stand in
+    # the record, as the recipe decides for that entity.
+    values: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -40,6 +44,9 @@ class PageText:
     width: float
     height: float
     ocr: bool = False       # read by OCR from the page's pixels
+    # character spans (start, end) that the source already hid under an opaque rectangle (a
+    # "redaction" that only covers): they are redacted for real, whatever the recipe
+    covered: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,14 @@ Problems are reported by kind, page and reason code, never by value.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 
 import pymupdf
 import pypdfium2 as pdfium
 
 from .apply import RedactionBox
+from .text import norm, value_pattern
 from .types import Redaction
 
 _FORBIDDEN_KEYS = re.compile(rb"/(?:JavaScript|JS|EmbeddedFile|EmbeddedFiles|Annots|AcroForm|URI|Launch|OpenAction|"
@@ -81,20 +80,6 @@ def _under(bands: dict[int, list[Char]], box: RedactionBox) -> bool:
                 hidden.append(ch)
     hidden.sort(key=lambda ch: ch[1])
     return bool("".join(ch[0] for ch in hidden).replace(box.reason, "").strip())
-
-
-def norm(text: str) -> str:
-    """Compare texts as a reader would: NFKC, whitespace collapsed, case folded, hyphens unified."""
-    t = unicodedata.normalize("NFKC", text).replace("\u00ad", "").replace("’", "'")
-    t = re.sub(r"[\u2010-\u2015]", "-", t)
-    return " ".join(t.split()).casefold()
-
-
-@lru_cache(maxsize=8192)
-def value_pattern(value: str) -> re.Pattern:
-    """`value` as a reader finds it in normalised text: word-bounded, any spacing between words."""
-    parts = [re.escape(p) for p in norm(value).split(" ") if p]
-    return re.compile(r"(?<![0-9a-z])" + r"\s*".join(parts) + r"(?![0-9a-z])")
 
 
 def _blanked(source_text: str, redacted_spans: list[tuple[int, int]]) -> str:

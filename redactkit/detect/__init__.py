@@ -9,6 +9,7 @@ import re
 from functools import lru_cache
 from typing import Callable
 
+from ..text import value_pattern
 from ..types import Finding, Party
 from .engine import analyzer
 from .names import NOT_NAME_WORDS as _NOT_NAME_WORDS
@@ -74,14 +75,12 @@ class Detector:
 
     def find_values(self, text: str, page: int, known: list[Finding]) -> list[Finding]:
         """Every occurrence in `text` of values found elsewhere (an e-mail's own text), as findings
-        of the same entity and party: case-insensitive, any whitespace between words."""
+        of the same entity and party (see redactkit.text.value_pattern for what counts as one)."""
         out = []
         for f in {(f.text.strip(), f.entity, f.party, f.role): f for f in known}.values():
-            words = f.text.split()
-            if not words or not any(c.isalnum() for c in f.text):
+            if not any(c.isalnum() for c in f.text):
                 continue
-            rx = re.compile(r"(?<![\w])" + r"\s+".join(re.escape(w) for w in words) + r"(?![\w])", re.IGNORECASE)
-            for m in rx.finditer(text):
+            for m in value_pattern(f.text).finditer(text):
                 out.append(Finding(page, m.start(), m.end(), m.group(0), f.entity, f.score, "MessageText",
                                    f.party, f.role))
         return out

@@ -1,0 +1,48 @@
+"""Text as a reader compares it, and a value as a pattern: the one place both are defined.
+
+Detection (a value found in one place is found wherever it stands), review (a text staff typed)
+and verification (a redacted value must not be readable) all use `value_pattern`, so that what
+one stage calls "the same value" is what the others call it too.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_APOSTROPHES = "'\u2019\u2018\u02bc"
+
+
+def norm(text: str) -> str:
+    """Compare texts as a reader would: NFKC, whitespace collapsed, case folded, dashes and
+    apostrophes unified, soft hyphens dropped."""
+    t = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    t = re.sub(f"[{_APOSTROPHES}]", "'", t)
+    t = re.sub(f"[{_DASHES[1:]}]", "-", t)
+    return " ".join(t.split()).casefold()
+
+
+def _char(c: str) -> str:
+    if c in _DASHES:
+        return f"[{re.escape(_DASHES)}]"
+    if c in _APOSTROPHES:
+        return f"[{_APOSTROPHES}]"
+    return re.escape(c)
+
+
+@lru_cache(maxsize=16384)
+def value_pattern(value: str) -> re.Pattern:
+    """`value` wherever a reader would read it: case-insensitive, any spacing between its words
+    (none too, and soft hyphens), any dash or apostrophe, bounded by a non-letter/digit on both
+    sides. Use it on raw page text (offsets are the text's own) or on `reading(text)`."""
+    words = unicodedata.normalize("NFKC", value).replace("\u00ad", "").split()
+    gap = r"[\s\u00ad]*"
+    body = gap.join("".join(_char(c) for c in w) for w in words if w)
+    return re.compile(rf"(?<![^\W_]){body}(?![^\W_])", re.IGNORECASE)
+
+
+def reading(text: str) -> str:
+    """Text as extracted, made comparable without changing case: NFKC (ligatures, full-width
+    forms), soft hyphens dropped. `value_pattern` handles case, spacing, dashes and apostrophes."""
+    return unicodedata.normalize("NFKC", text).replace("\u00ad", "")
