@@ -13,6 +13,7 @@ from ..text import value_pattern
 from ..types import Finding, Party
 from .engine import analyzer
 from .names import NOT_NAME_WORDS as _NOT_NAME_WORDS
+from .people import STOP as _STOP
 from .recognizers import US_STATES
 from .roster import ROSTER_ENTITY, RosterRecognizer
 
@@ -105,7 +106,12 @@ class Detector:
                 findings.append(Finding(page, r.start, r.end, value, r.entity_type, r.score, name,
                                         None, self._passage_role(findings, results, r)))
             else:
-                findings.append(Finding(page, r.start, r.end, value, _refine(r.entity_type, value), r.score, name))
+                if name == "SpacyRecognizer" and r.entity_type in ("LOCATION", "NRP") and _shorthand(value):
+                    continue
+                entity = _refine(r.entity_type, value)
+                if entity == "DATE_TIME" and _scale(text, r.start, value):
+                    continue
+                findings.append(Finding(page, r.start, r.end, value, entity, r.score, name))
         findings.sort(key=lambda f: (f.start, -f.end))
         return findings
 
@@ -146,12 +152,32 @@ def _person_parts(text: str, start: int, end: int, spans: list[tuple[int, int]])
     for s, e in parts:
         words = list(re.finditer(r"[^\W\d_][\w'’.-]*", text[s:e]))
         keep = [w for w in words if w.group(0)[0].isupper() and w.group(0).lower().strip(".") not in _TITLE_WORDS
-                and len(w.group(0).strip(".'’")) >= 2 and not w.group(0).lower().startswith(("'s", "’s"))]
+                and len(w.group(0).strip(".'’")) >= 2 and not w.group(0).lower().startswith(("'s", "’s"))
+                and w.group(0).lower().strip(".:") not in _STOP and not (w.group(0).isupper() and len(w.group(0)) <= 3)]
         if keep and all(w.group(0).lower().strip(".:-") in _NOT_NAME_WORDS for w in keep):
             continue
         if keep:
             out.append((s + keep[0].start(), s + keep[-1].end()))
     return out
+
+
+def _shorthand(value: str) -> bool:
+    """A span the NER called a place or person that is clinical shorthand: "NC", "LE", "ngt drainage"."""
+    words = re.findall(r"[^\W\d_]+", value)
+    return bool(words) and all(len(w) <= 2 or w.lower() in _STOP or (w.isupper() and len(w) <= 4) or w.islower()
+                               for w in words)
+
+
+_SCALE = re.compile(r"(?i)\b(?:pain|score|scale|strength|rated|rates|gcs|motor|level|out of|grade|pulses?)\b[^.;\n]{0,12}$")
+
+
+def _scale(text: str, start: int, value: str) -> bool:
+    """"pain 3/10", "strength 4/5": a score, not a date."""
+    return bool(re.fullmatch(r"\d{1,2}/\d{1,2}", value.strip())) and bool(_SCALE.search(text[max(0, start - 30):start]))
+
+
+_DATE_SHAPE = re.compile(r"(?<!\d)(?:0?[1-9]|1[0-2])\s*[/.-]\s*(?:0?[1-9]|[12]\d|3[01])(?![\d.]|\s*[a-z])|\b\d{4}\b|"
+                         r"\d(?:st|nd|rd|th)\b", re.IGNORECASE)
 
 
 def _refine(entity: str, value: str) -> str:
@@ -162,6 +188,8 @@ def _refine(entity: str, value: str) -> str:
         return "YEAR"
     if entity == "DATE_TIME" and not _DATE_ELEMENT.search(value):
         return "DATE_RELATIVE"   # "every two weeks", "the next day"
+    if entity == "DATE_TIME" and not re.search(r"[^\W\d_]{3}", value) and not _DATE_SHAPE.search(value):
+        return "DATE_RELATIVE"   # "70s", "24h", "2+", "40-60cc": numbers the NER took for dates
     return entity
 
 

@@ -28,6 +28,7 @@ _ZIP = r"\d{5}(?:-\d{4})?"
 _DIR = r"(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?[^\S\n]+)?"
 
 from .names import ORG_WORDS, NOT_NAME_WORDS, first_names, fold, last_names  # noqa: E402
+from .people import PopulationNameRecognizer  # noqa: E402
 from .special import ReporterClueRecognizer, SpecialCategoryRecognizer  # noqa: E402
 
 
@@ -162,7 +163,8 @@ def plate_recognizer() -> PatternRecognizer:
 def number_recognizer() -> PatternRecognizer:
     """Catch-all for Safe Harbor's 'any other unique identifying number': 5+ digits in one token."""
     return _rec("OTHER_NUMBER", "LongNumberRecognizer", [
-        ("digits", r"(?<![\w.,/-])(?=(?:[A-Za-z-]*\d){5})[A-Za-z0-9]*\d[A-Za-z0-9-]*\d(?![\w/]|[.,]\d)", 0.45),
+        ("digits", r"(?<![\w.,/-])(?!\d{1,3}-\d{1,3}(?![\w-]))(?=(?:[A-Za-z-]*\d){5})[A-Za-z0-9]*\d[A-Za-z0-9-]*\d"
+                   r"(?![\w/]|[.,]\d)", 0.45),
     ])
 
 
@@ -290,5 +292,5 @@ class RoleCueNameRecognizer(EntityRecognizer):
 def project_recognizers() -> list[EntityRecognizer]:
     return [address_recognizer(), zip_recognizer(), phone_recognizer(), ssn_recognizer(),
             email_recognizer(), date_recognizer(), age_recognizer(), case_number_recognizer(),
-            LabelledIdRecognizer(), plate_recognizer(), number_recognizer(), GazetteerNameRecognizer(), RoleCueNameRecognizer(),
+            LabelledIdRecognizer(), plate_recognizer(), number_recognizer(), PopulationNameRecognizer(), RoleCueNameRecognizer(),
             SpecialCategoryRecognizer(), ReporterClueRecognizer()]
