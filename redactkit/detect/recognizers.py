@@ -28,6 +28,7 @@ _ZIP = r"\d{5}(?:-\d{4})?"
 _DIR = r"(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?[^\S\n]+)?"
 
 from .names import ORG_WORDS, NOT_NAME_WORDS, first_names, fold, last_names  # noqa: E402
+from .contact import IntlAddressRecognizer, IntlPhoneRecognizer, PagerRecognizer  # noqa: E402
 from .people import PopulationNameRecognizer  # noqa: E402
 from .special import ReporterClueRecognizer, SpecialCategoryRecognizer  # noqa: E402
 
@@ -97,6 +98,10 @@ def date_recognizer() -> PatternRecognizer:
         ("m/d/y", r"\b(?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-](?:\d{4}|\d{2})\b", 0.7),
         ("iso", r"\b\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\b", 0.7),
         ("m/d", r"(?<![\d/])(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])(?![\d/])", 0.4),
+        ("m-d", r"(?<![\w/.-])(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\w/.-]|\s*(?:mg|mcg|ml|cc|l|hrs?|h|min|"
+                r"times|x|%|mm|cm|kg|g|units?|u|days?|weeks?|months?|years?|beats|breaths|bpm)\b)", 0.4),
+        ("the nth", r"(?i:\b(?:on|the|since|from|until|till|by|before|after)\s+(?:the\s+)?)(?:[12]?\d|3[01])(?:st|nd|rd|th)\b", 0.5),
+        ("d-mon", rf"\b\d{{1,2}}[- ]{_MONTH}\b(?:[- ]\d{{2,4}})?", 0.6),
     ], context=["dob", "born", "birth", "date", "admitted", "discharged", "died", "on"])
 
 
@@ -104,6 +109,9 @@ def age_recognizer() -> PatternRecognizer:
     return _rec("AGE_OVER_89", "AgeOver89Recognizer", [
         ("n-year-old", r"\b(?:9\d|1[0-2]\d)[\s-](?:years?|yrs?|y/?o)(?:[\s-]old)?\b", 0.7),
         ("age n", r"\b(?:age|aged)\s+(?:9\d|1[0-2]\d)\b", 0.7),
+        ("nyo", r"(?<![\d.°])\b(?:9\d|1[0-2]\d)\s?(?:yo|y/o|y\.o\.|yrs?|yr-old)(?![\w/])", 0.7),
+        ("n F/M", r"(?<![\d.°])(?<!temp )(?<!Temp )(?<!T )(?<!t )(?<!Tmax )(?<!tmax )\b(?:9\d|1[0-2]\d)\s?[FM]\b"
+                  r"(?!\s*(?:°|degrees))", 0.6),
     ])
 
 
@@ -289,8 +297,21 @@ class RoleCueNameRecognizer(EntityRecognizer):
         return out
 
 
+def place_recognizer() -> PatternRecognizer:
+    """Hospitals, clinics and named wards: "St. Agnes Hospital", "Norwood General", "Farrow 6"."""
+    inst = (r"(?:Hospital|Medical\s+Center|Medical\s+Centre|Health\s+Center|Clinic|Memorial|General|Infirmary|"
+            r"Children's|Childrens|Rehab(?:ilitation)?(?:\s+(?:Center|Hospital))?|Nursing\s+Home|Hospice|"
+            r"Regional|Community\s+Hospital|Medical\s+Group|Health\s+System|Healthcare|Pediatrics)")
+    return _rec("LOCATION", "CareFacilityRecognizer", [
+        ("facility", rf"\b(?:(?:St|Saint|Mount|Mt)\.?\s+)?(?:[A-Z][\w'’.-]+\s+){{0,3}}?[A-Z][\w'’-]+(?:'s)?\s+{inst}"
+                     rf"(?:\s+(?:Hospital|Medical\s+Center|Center))?\b", 0.6),
+        ("saint hospital", r"\b(?:St|Saint|Mount|Mt)\.?\s+[A-Z][\w'’-]+(?:'s)?(?:\s+(?:Hospital|Medical Center))?", 0.5),
+    ])
+
+
 def project_recognizers() -> list[EntityRecognizer]:
     return [address_recognizer(), zip_recognizer(), phone_recognizer(), ssn_recognizer(),
             email_recognizer(), date_recognizer(), age_recognizer(), case_number_recognizer(),
             LabelledIdRecognizer(), plate_recognizer(), number_recognizer(), PopulationNameRecognizer(), RoleCueNameRecognizer(),
+            IntlPhoneRecognizer(), PagerRecognizer(), IntlAddressRecognizer(), place_recognizer(),
             SpecialCategoryRecognizer(), ReporterClueRecognizer()]
