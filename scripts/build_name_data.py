@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Build redactkit/detect/data/names.tsv.gz: the compact name list the detector ships.
+"""Build redactkit/detect/data/names.tsv.gz (the compact name list the detector ships) and
+english.txt.gz (the common English words, lower case, that are never a name on their own).
 
 usage: pip install names-dataset==3.3.1; apt-get install wamerican wbritish
        python scripts/build_name_data.py
@@ -67,6 +68,8 @@ def main() -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with gzip.GzipFile(OUT, "wb", mtime=0) as f:
         f.write("".join(lines).encode("utf-8"))
+    with gzip.GzipFile(OUT.parent / "english.txt.gz", "wb", mtime=0) as f:
+        f.write("".join(w + "\n" for w in sorted(words)).encode("utf-8"))
     print(f"{len(keys)} names ({len(first)} first, {len(last)} last, {sum(k in words for k in keys)} also words) "
           f"-> {OUT} ({OUT.stat().st_size // 1024} KiB)", file=sys.stderr)
 

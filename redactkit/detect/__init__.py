@@ -100,7 +100,7 @@ class Detector:
                                         "|".join(self.parties[i].name for i in idx),
                                         "|".join(self._role(self.parties[i]) for i in idx)))
             elif r.entity_type == "PERSON":
-                for s, e in _person_parts(text, r.start, r.end, roster_spans):
+                for s, e in _person_parts(text, r.start, r.end, roster_spans, trim=name == "SpacyRecognizer"):
                     findings.append(Finding(page, s, e, text[s:e], "PERSON", r.score, name, None, "unknown"))
             elif r.entity_type.startswith("SPECIAL_"):
                 findings.append(Finding(page, r.start, r.end, value, r.entity_type, r.score, name,
@@ -131,9 +131,10 @@ class Detector:
         return "self" if party.is_requester else party.role
 
 
-def _person_parts(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _person_parts(text: str, start: int, end: int, spans: list[tuple[int, int]],
+                  trim: bool = True) -> list[tuple[int, int]]:
     """Parts of a person span not covered by roster spans, split at block breaks, trimmed to
-    name-like words."""
+    name-like words (`trim`: for the NER's spans; the name recognizers weigh their own words)."""
     covered = [text[i] == "\n" for i in range(start, end)]
     for s, e in spans:
         for i in range(max(s, start), min(e, end)):
@@ -149,6 +150,8 @@ def _person_parts(text: str, start: int, end: int, spans: list[tuple[int, int]])
         parts.append((i, j))
         i = j
     out = []
+    if not trim:
+        return [(s, e) for s, e in parts if text[s:e].strip()]
     for s, e in parts:
         words = list(re.finditer(r"[^\W\d_][\w'’.-]*", text[s:e]))
         keep = [w for w in words if w.group(0)[0].isupper() and w.group(0).lower().strip(".") not in _TITLE_WORDS

@@ -43,6 +43,17 @@ def _table() -> dict[str, int]:
 FIRST_COMMON, FIRST, LAST_COMMON, LAST, WORD = 1, 2, 4, 8, 16
 
 
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Common English words (SCOWL's lower-case entries, accent-folded)."""
+    with gzip.open(files(__package__).joinpath("data/english.txt.gz"), "rt", encoding="utf-8") as f:
+        return frozenset(sys.intern(w) for w in f.read().split())
+
+
+def is_word(token: str) -> bool:
+    return fold(token).lower().replace("’", "'") in english_words()
+
+
 def name_bits(token: str) -> int:
     """What the population name list says of a token (any case, accents folded): 0 if not a name."""
     return _table().get(fold(token).lower().replace("’", "'"), 0)

@@ -18,7 +18,7 @@ import re
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from .names import FIRST, FIRST_COMMON, LAST, LAST_COMMON, NOT_NAME_WORDS, ORG_WORDS, WORD, fold, name_bits
+from .names import FIRST, FIRST_COMMON, LAST, LAST_COMMON, NOT_NAME_WORDS, ORG_WORDS, WORD, fold, is_word, name_bits
 
 _TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
 TITLES = {"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "rev", "atty", "det", "sgt", "judge", "nurse",
@@ -34,6 +34,9 @@ CUES = {"wife", "husband", "son", "daughter", "mother", "father", "mom", "dad", 
         "resident", "fellow", "intern", "nurse", "rn", "np", "pa", "md", "dr", "per", "with", "called", "paged",
         "by", "to", "named", "name", "signed", "cc", "dear", "from", "contacted", "informed", "notified",
         "aware", "and"}
+_KIN = {"wife", "husband", "son", "daughter", "mother", "father", "mom", "dad", "sister", "brother", "niece", "nephew",
+        "aunt", "uncle", "cousin", "grandson", "granddaughter", "grandmother", "grandfather", "friend", "neighbor",
+        "neighbour", "boyfriend", "girlfriend", "partner", "fiance", "fiancee", "hcp", "proxy", "named", "name"}
 # English-looking tokens that the word list lacks but clinical and case-record prose is full of
 STOP = {
     "pt", "pts", "abd", "abg", "abgs", "ngt", "ogt", "bilat", "tele", "sats", "dsg", "colace", "ptt", "inr", "tmax",
@@ -86,7 +89,7 @@ class _Tok:
         self.bits = _bits(t)
         self.case = "upper" if t.isupper() and len(t) > 1 else "title" if t[0].isupper() else "lower"
         self.word = bool(self.bits & WORD) or low in STOP or low in NOT_NAME_WORDS or low in ORG_WORDS \
-            or low in _COUNTRIES or low in TITLES or (not self.bits and _is_word_shape(low))
+            or low in _COUNTRIES or low in TITLES or (not self.bits and (_is_word_shape(low) or is_word(low)))
         before = text[:self.s].rstrip(" \t")
         self.start = not before or before[-1] in ".!?:;\n•*-–—(\"" or before.endswith(("--",))
         self.initial = len(t) == 1 and t.isupper() and text[self.e:self.e + 1] == "."
@@ -163,8 +166,10 @@ class PopulationNameRecognizer(EntityRecognizer):
 
         def extend(i: int, j: int) -> tuple[int, int]:
             """Grow a name over its neighbours: initials, particles, other capitalised name parts."""
-            while i > 0 and joined(i - 1) and toks[i - 1].case != "lower" and nameish(toks[i - 1], False) \
-                    and not toks[i - 1].word and toks[i - 1].t.lower() not in TITLES:
+            while i > 0 and joined(i - 1) and (toks[i - 1].case != "lower" and nameish(toks[i - 1], False)
+                                               and not toks[i - 1].word and toks[i - 1].t.lower() not in TITLES
+                                               or toks[i - 1].t.lower() in _PARTICLES and not toks[i - 1].start
+                                               or toks[i - 1].t.lower() in _PARTICLES and toks[i - 1].case != "lower"):
                 i -= 1
             while j + 1 < n and (joined(j) or (toks[j].initial and gap(j).startswith("."))):
                 nxt = toks[j + 1]
@@ -197,7 +202,7 @@ class PopulationNameRecognizer(EntityRecognizer):
                 continue
             # 2. a credential after ("Kowalski RN", "smith, md") or before ("NP Varga")
             if nxt is not None and _cred(text, nxt) and text[tok.e:nxt.s].strip(" ,") == "" and \
-                    nameish(tok, True) and (tok.case != "lower" or nxt.case == "lower" or tok.name):
+                    nameish(tok, True) and (tok.case != "lower" or nxt.case == "lower" or tok.name or not tok.word):
                 add(i, i, 0.65)
                 continue
             if tok.t in CREDS and tok.case == "upper" and nxt is not None and text[tok.e:nxt.s] == " " \
@@ -226,8 +231,13 @@ class PopulationNameRecognizer(EntityRecognizer):
                     nxt.first and (tok.name or not tok.word) and len(tok.t) >= 2 and tok.t.lower() not in STOP:
                 add(i, i + 1, 0.7)
                 continue
+            # "Surname, First": an unlisted capitalised word, a comma, a listed first name
+            if nxt is not None and tok.case in ("title", "upper") and nxt.case == "title" and gap(i) == ", " and \
+                    nxt.first and not nxt.word and not tok.word and len(tok.t) >= 3 and not tok.start:
+                add(i, i + 1, 0.6)
+                continue
             # a known first name then a surname-like capitalised word: "Zsófia Takáts"
-            if nxt is not None and tok.case == "title" and nxt.case == "title" and joined(i) and \
+            if nxt is not None and tok.case in ("title", "upper") and nxt.case == tok.case and joined(i) and \
                     tok.first and not tok.word and not nxt.word and len(nxt.t) > 1 and not nxt.head:
                 add(i, i + 1, 0.6)
                 continue
@@ -238,8 +248,12 @@ class PopulationNameRecognizer(EntityRecognizer):
                 continue
             # 4. a relation or role cue before a name written in any case: "wife zsofia", "per Varga"
             if prev is not None and prev.t.lower() in CUES and text[prev.e:tok.s] in (" ", ": ", " : ") and \
-                    tok.name and not tok.word and len(tok.t) >= 3:
+                    tok.name and not tok.word and len(tok.t) >= 3 and (tok.case != "lower" or prev.t.lower() in _KIN):
                 add(i, i, 0.6)
+                continue
+            # 6. alone in lower case: a common name (top 500 somewhere) that is no English word
+            if tok.case == "lower" and tok.bits & (FIRST_COMMON | LAST_COMMON) and not tok.word and len(tok.t) >= 4:
+                add(i, i, 0.45)
                 continue
             # 5. alone, capitalised, a name and not an English word
             if tok.case == "title" and tok.name and not tok.word and len(tok.t) >= 3 and \
