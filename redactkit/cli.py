@@ -218,8 +218,7 @@ def eval_(
     for report in reports:
         clean = report["identifier_free"]
         table = Table(title=f"{report['corpus']}: {report['sentences']} sentences ({recipe})",
-                      caption=f"source: {report['source']}
-identifier-free sentences left untouched: "
+                      caption=f"source: {report['source']}\nidentifier-free sentences left untouched: "
                               f"{clean['kept']} of {clean['sentences']}")
         for col in ("type", "labelled", "found", "recall", "precision", "F2"):
             table.add_column(col, justify="left" if col == "type" else "right")

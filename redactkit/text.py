@@ -24,8 +24,8 @@ def norm(text: str) -> str:
 
 
 def _char(c: str) -> str:
-    if c in _DASHES:
-        return f"[{re.escape(_DASHES)}]"
+    if c in _DASHES:   # a word processor may wrap a value after its dash: "860-555-" / "0177"
+        return f"[{re.escape(_DASHES)}][^\\S\\n]?\\n?[^\\S\\n]?"
     if c in _APOSTROPHES:
         return f"[{_APOSTROPHES}]"
     return re.escape(c)
@@ -34,7 +34,7 @@ def _char(c: str) -> str:
 @lru_cache(maxsize=16384)
 def value_pattern(value: str) -> re.Pattern:
     """`value` wherever a reader would read it: case-insensitive, any spacing between its words
-    (none too, and soft hyphens), any dash or apostrophe, bounded by a non-letter/digit on both
+    (none too, and soft hyphens), any dash or apostrophe (and a line break after a dash), bounded by a non-letter/digit on both
     sides. Use it on raw page text (offsets are the text's own) or on `reading(text)`."""
     words = unicodedata.normalize("NFKC", value).replace("\u00ad", "").split()
     gap = r"[\s\u00ad]*"

@@ -63,12 +63,14 @@ class Detector:
         todo = [(i, text) for i, (text, _) in enumerate(items) if text.strip()]
         artifacts = self.engine.nlp_engine.process_batch([t for _, t in todo], language="en", batch_size=16)
         for (i, text), (_, art) in zip(todo, artifacts):
-            out[i] = self._findings(text, items[i][1], self.engine.analyze(
-                text=text, language="en", nlp_artifacts=art, ad_hoc_recognizers=[self.roster]))
+            results = self.engine.analyze(text=text, language="en", nlp_artifacts=art,
+                                          ad_hoc_recognizers=[self.roster])
+            out[i] = self._findings(text, items[i][1], results + _wrapped(text))
         return out
 
     def quick(self, text: str, page: int = 0, min_score: float = 0.5) -> list[Finding]:
-        """Roster and pattern recognizers only (no NER, no context): the verifier's second look."""
+        """The verifier's second look: the roster and the "verify" profile of recognizers.yaml (no
+        NER, no context words); results scoring below `min_score` do not count."""
         results = self.roster.analyze(text, None)
         for rec in _quick_recognizers():
             results.extend(r for r in rec.analyze(text, rec.supported_entities, None) if r.score >= min_score)
@@ -164,6 +166,33 @@ def _person_parts(text: str, start: int, end: int, spans: list[tuple[int, int]],
     return out
 
 
+_WRAP = re.compile(r"(?<![\w-])\(?\d[\d().-]*\d-[^\S\n]?\n?[^\S\n]?\d[\d-]*\d(?![\w-])")
+
+
+def _wrapped(text: str) -> list:
+    """Numbers a word processor wrapped after a dash ("237-" / "90-4415", "860-555-" / "0177"):
+    found on the joined value and reported over both parts."""
+    out = []
+    for m in _WRAP.finditer(text):
+        raw = m.group(0)
+        if not re.search(r"-\s", raw):
+            continue
+        keep = [i for i, c in enumerate(raw) if not (c.isspace() and i and raw[i - 1] == "-")]
+        joined = "".join(raw[i] for i in keep)
+        for rec in _wrap_recognizers():
+            for r in rec.analyze(joined, rec.supported_entities, None):
+                if r.score >= 0.5 and r.end - r.start >= len(joined) - 1:
+                    r.start, r.end = m.start() + keep[r.start], m.start() + keep[r.end - 1] + 1
+                    out.append(r)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _wrap_recognizers():
+    from .recognizers import IntlPhoneRecognizer, phone_recognizer, ssn_recognizer
+    return [phone_recognizer(), IntlPhoneRecognizer(), ssn_recognizer()]
+
+
 def _shorthand(value: str) -> bool:
     """A span the NER called a place or person that is clinical shorthand: "NC", "LE", "ngt drainage"."""
     words = re.findall(r"[^\W\d_]+", value)
@@ -198,5 +227,69 @@ def _refine(entity: str, value: str) -> str:
 
 @lru_cache(maxsize=1)
 def _quick_recognizers():
-    from .recognizers import project_recognizers
-    return project_recognizers()
+    from .engine import recognizers
+    return recognizers("verify")
+
+
+_NAME_DROP = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "atty", "det", "sgt", "judge", "nurse", "officer",
+              "jr", "sr", "ii", "iii", "iv", "md", "rn", "np", "pa", "phd", "esq", "lcsw", "msw", "lpn", "aprn"}
+_SURNAME_PARTICLES = {"da", "de", "del", "della", "di", "do", "dos", "das", "van", "von", "der", "den", "la", "le",
+                      "du", "ten", "ter", "bin", "al", "el", "st", "mac", "y"}
+
+
+def name_forms(findings: list[Finding]) -> list[Finding]:
+    """Other forms by which the people named in these PERSON findings can be identified elsewhere,
+    as template findings (same entity, score, party and role; page -1, start 0, end len(text)),
+    for `Detector.find_values` on every page of the request ("one value, redacted everywhere").
+
+    From "Irina K. Volkova" (or "VOLKOVA, Irina"): "Irina Volkova", "Volkova, Irina", "Volkova",
+    "I. Volkova", "I Volkova", and "Irina" when it is no English word. find_values matches without
+    regard to case, so a form that is also an ordinary word ("Rock", "Grace") is returned only
+    after a title ("Mr. Rock", "Ms Rock", "Dr. Rock"...): never the bare word. ALL-CAPS forms need
+    nothing of their own. Single-word findings give nothing new (find_values finds them as they
+    are); forms shorter than three letters are never returned."""
+    from .names import is_word
+    from .people import STOP
+
+    def plain(w: str) -> bool:
+        return len(w.replace(".", "")) >= 3 and not is_word(w) and w.lower() not in STOP \
+            and w.lower() not in _NOT_NAME_WORDS
+
+    out: dict[tuple, Finding] = {}
+    for f in findings:
+        if f.entity != "PERSON":
+            continue
+        text = " ".join(f.text.split())
+        if "," in text:                      # "VOLKOVA, Irina K." -> "Irina K. VOLKOVA"
+            last_part, _, first_part = text.partition(",")
+            text = f"{first_part.strip()} {last_part.strip()}"
+        words = [w for w in re.findall(r"[^\W\d_][\w'’.-]*", text) if w.lower().strip(".") not in _NAME_DROP]
+        words = [w.rstrip(".") if len(w.rstrip(".")) > 1 else w for w in words]
+        if len(words) < 2:
+            continue
+        first = words[0]
+        rest = [w for w in words[1:] if not re.fullmatch(r"[^\W\d_]\.?", w)]      # middle initials out
+        if not rest:
+            continue
+        # the surname: the last word, with its particles ("de la Fuente") and a second family name
+        k = len(rest) - 1
+        while k > 0 and rest[k - 1].lower() in _SURNAME_PARTICLES:
+            k -= 1
+        surname = " ".join(rest[k:])
+        last = rest[-1]
+        forms = {f"{first} {surname}", f"{surname}, {first}", f"{first[0]}. {surname}", f"{first[0]} {surname}"}
+        if len(rest) > 1 and rest[0].lower() not in _SURNAME_PARTICLES:
+            forms |= {" ".join(rest), f"{first} {last}"}        # "García Márquez", "Juan Márquez"
+        singles = {last, surname} | ({p for p in last.split("-") if len(p) > 2} if "-" in last else set())
+        for s in singles:
+            if plain(s.split()[-1]) or " " in s:
+                forms.add(s)
+            else:
+                forms |= {f"{t} {s}" for t in ("Mr.", "Mr", "Mrs.", "Mrs", "Ms.", "Ms", "Miss", "Dr.", "Dr")}
+        if plain(first) and not re.fullmatch(r"[^\W\d_]\.?", first):
+            forms.add(first)
+        for form in forms:
+            if form.strip() and form.lower() != " ".join(f.text.split()).lower():
+                out.setdefault((form.lower(), f.party, f.role), Finding(-1, 0, len(form), form, f.entity, f.score,
+                                                                       "NameForms", f.party, f.role))
+    return list(out.values())

@@ -132,7 +132,9 @@ def _cred(text: str, tok: _Tok | None) -> bool:
 class PopulationNameRecognizer(EntityRecognizer):
     """Person names from the population name table, weighed by case and context (module doc)."""
 
-    def __init__(self, context_only: bool = False):
+    def __init__(self, strict: bool = False):
+        # strict (the verify profile): titles, credentials, cues and name pairs only, no lone word
+        self.strict = strict
         super().__init__(supported_entities=["PERSON"], name="PopulationNameRecognizer")
 
     def load(self) -> None:
@@ -250,6 +252,8 @@ class PopulationNameRecognizer(EntityRecognizer):
             if prev is not None and prev.t.lower() in CUES and text[prev.e:tok.s] in (" ", ": ", " : ") and \
                     tok.name and not tok.word and len(tok.t) >= 3 and (tok.case != "lower" or prev.t.lower() in _KIN):
                 add(i, i, 0.6)
+                continue
+            if self.strict:
                 continue
             # 6. alone in lower case: a common name (top 500 somewhere) that is no English word
             if tok.case == "lower" and tok.bits & (FIRST_COMMON | LAST_COMMON) and not tok.word and len(tok.t) >= 4:

@@ -297,6 +297,16 @@ class RoleCueNameRecognizer(EntityRecognizer):
         return out
 
 
+def url_recognizer() -> PatternRecognizer:
+    """Web addresses with a scheme, "www.", or a common domain ending: never "pt.cont" or "q.am"."""
+    tld = r"(?:com|org|net|edu|gov|mil|info|biz|io|us|uk|ca|de|fr|nl|eu|au|co\.uk|ac\.uk|org\.uk)"
+    return _rec("URL", "StrictUrlRecognizer", [
+        ("scheme", r"\b(?:https?|ftp)://[^\s<>\"')\]]+", 0.7),
+        ("www", r"\bwww\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/[^\s<>\"')\]]*)?", 0.7),
+        ("domain", rf"(?<![@\w.-])(?:[A-Za-z0-9-]+\.)+{tld}(?:/[^\s<>\"')\]]*)?(?![\w@-])", 0.6),
+    ])
+
+
 def place_recognizer() -> PatternRecognizer:
     """Hospitals, clinics and named wards: "St. Agnes Hospital", "Norwood General", "Farrow 6"."""
     inst = (r"(?:Hospital|Medical\s+Center|Medical\s+Centre|Health\s+Center|Clinic|Memorial|General|Infirmary|"
@@ -310,8 +320,9 @@ def place_recognizer() -> PatternRecognizer:
 
 
 def project_recognizers() -> list[EntityRecognizer]:
-    return [address_recognizer(), zip_recognizer(), phone_recognizer(), ssn_recognizer(),
-            email_recognizer(), date_recognizer(), age_recognizer(), case_number_recognizer(),
-            LabelledIdRecognizer(), plate_recognizer(), number_recognizer(), PopulationNameRecognizer(), RoleCueNameRecognizer(),
-            IntlPhoneRecognizer(), PagerRecognizer(), IntlAddressRecognizer(), place_recognizer(),
-            SpecialCategoryRecognizer(), ReporterClueRecognizer()]
+    """Every recognizer of the project's own, enabled or not (engine.py picks by configuration)."""
+    return [address_recognizer(), IntlAddressRecognizer(), zip_recognizer(), phone_recognizer(), IntlPhoneRecognizer(),
+            PagerRecognizer(), ssn_recognizer(), email_recognizer(), url_recognizer(), date_recognizer(),
+            age_recognizer(), case_number_recognizer(), LabelledIdRecognizer(), plate_recognizer(), number_recognizer(),
+            place_recognizer(), PopulationNameRecognizer(), RoleCueNameRecognizer(), SpecialCategoryRecognizer(),
+            ReporterClueRecognizer()]
