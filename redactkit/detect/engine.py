@@ -40,8 +40,14 @@ PROFILES = ("detect", "verify")
 
 
 def config_path() -> Path:
+    """recognizers.yaml beside the recipes in use; a recipes folder of one's own (REDACTKIT_RECIPES)
+    without one uses the shipped configuration."""
     from ..plan import recipes_dir
-    return recipes_dir() / "recognizers.yaml"
+    path = recipes_dir() / "recognizers.yaml"
+    if path.is_file():
+        return path
+    shipped = Path(__file__).resolve().parent.parent / "recipes" / "recognizers.yaml"
+    return shipped if shipped.is_file() else Path(__file__).resolve().parents[2] / "recipes" / "recognizers.yaml"
 
 
 @lru_cache(maxsize=2)
