@@ -106,17 +106,17 @@ _TYPE_WORDS = (r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|court|ct|place|pl
                r"carrer|carretera|ronda|rua|largo|praça|praca|travessa|estrada|rodovia|alameda|via|viale|piazza|"
                r"piazzale|corso|vicolo|strada|lungomare|straße|strasse|str|gasse|weg|platz|allee|ring|damm|ufer|"
                r"chaussee|steig|straat|laan|plein|gracht|kade|dreef|steeg|singel|vej|gade|allé|stræde|torv|vænge|"
-               r"vägen|väg|gatan|gata|gränd|torget|stig|veien|vei|gate|gaten|tie|katu|kuja|polku|puisto|tänav|"
+               r"vägen|väg|gatan|gata|gränd|torget|stig|veien|vei|gaten|tie|katu|kuja|polku|puisto|tänav|"
                r"maantee|puiestee|utca|út|u|tér|köz|körút|sor|ulica|ul|aleja|al|plac|osiedle|os|ulice|nám|náměstí|"
                r"třída|trieda|cesta|put|trg|obala|sokak|sokağı|caddesi|cad|cd|bulvarı|mahallesi|mah|teigur|gata|"
-               r"stígur|vegur|braut|tröð|vest|oost|noord|zuid")
-_SUFFIXES = (r"straße|strasse|gasse|weg|platz|allee|ring|damm|ufer|straat|laan|plein|gracht|kade|dreef|steeg|"
+               r"stígur|vegur|braut|tröð")
+_SUFFIXES = (r"straße|strasse|gasse|weg|platz|allee|damm|ufer|straat|laan|plein|gracht|kade|dreef|steeg|"
              r"singel|vej|gade|stræde|torv|vænge|vägen|väg|gatan|gata|gränd|torget|stigen|veien|vei|gate|gaten|tie|"
              r"katu|kuja|polku|puisto|tänav|maantee|utca|teigur|stígur|vegur|braut|tröð|vest|park|sokak|sokağı|caddesi")
 _CAPW = r"[^\W\d_][\w'’.-]*"
 _NUM = r"\d{1,5}[A-Za-z]?(?:\s?[/-]\s?\d{1,4}[A-Za-z]?)?\.?"
 _SP = r"[^\S\n]+"
-_TYPE_RX = re.compile(rf"(?i)^(?:{_TYPE_WORDS})\.?$|(?:{_SUFFIXES})$")
+_TYPE_RX = re.compile(rf"(?i)^(?:{_TYPE_WORDS})\.?$|^[^\W\d_]{{4,}}(?:{_SUFFIXES})$")
 _POSTCODE = (r"(?:[A-Z]{1,2}-\s?\d{4,5}|\d{5}-\d{3}|\d{4}-\d{3}|\d{2}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}(?![a-z])|"
              r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d|\d{3,6})")
 _CITY = r"[^\W\d_][\w'’.-]*(?:[ -](?:[^\W\d_][\w'’.-]*)){0,3}"
@@ -168,7 +168,8 @@ class IntlAddressRecognizer(EntityRecognizer):
                         end = base + run[typed[-1]].end()
                     else:
                         end = base + run[0].end()
-                        if not (_CUE.search(text[max(0, start - 30):start]) and _tail_follows(text, end)):
+                        if not (_CUE.search(text[max(0, start - 30):start]) and _tail_follows(text, end)) \
+                                or _plain_words(run[:1]):
                             continue
                 else:
                     run = []
@@ -182,7 +183,8 @@ class IntlAddressRecognizer(EntityRecognizer):
                         continue
                     typed = any(_TYPE_RX.search(p.group(0).strip(".,")) for p in run)
                     start, end = base + run[0].start(), m.end()
-                    if not typed and not (_CUE.search(text[max(0, start - 30):start]) and _tail_follows(text, end)):
+                    if not typed and (not (_CUE.search(text[max(0, start - 30):start]) and _tail_follows(text, end))
+                                      or _plain_words(run)):
                         continue
                 end = _tail_end(text, end)
                 out.append(RecognizerResult("ADDRESS", start, end, 0.6, analysis_explanation=None,
@@ -191,6 +193,14 @@ class IntlAddressRecognizer(EntityRecognizer):
 
 
 _POSTCODE_RX = re.compile(rf"{_POSTCODE}$")
+
+
+def _plain_words(run) -> bool:
+    """Street words without a street type must be a name, not English or calendar words ("13 April",
+    "Gate 12", "Chapter 3")."""
+    from .names import is_word
+    from .people import STOP
+    return any(is_word(p.group(0).strip(".,")) or p.group(0).strip(".,").lower() in STOP for p in run)
 
 
 def _tail_end(text: str, end: int) -> int:

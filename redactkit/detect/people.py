@@ -34,6 +34,11 @@ CUES = {"wife", "husband", "son", "daughter", "mother", "father", "mom", "dad", 
         "resident", "fellow", "intern", "nurse", "rn", "np", "pa", "md", "dr", "per", "with", "called", "paged",
         "by", "to", "named", "name", "signed", "cc", "dear", "from", "contacted", "informed", "notified",
         "aware", "and"}
+_LABEL = re.compile(r"(?i)\b(?:name|patient|pt|client|contact(?:\s+person)?|attn|attention|signed|signature|"
+                    r"guardian|emergency\s+contact|next\s+of\s+kin|nok|hcp|proxy|parent|mother|father|child|"
+                    r"caregiver|witness|reporter|caller|recipient|sender|requester)\s*:\s*$")
+_CONTACT = {"reach", "ask", "asked", "tell", "told", "thank", "thanks", "dear", "met", "meet", "call", "called",
+            "contact", "contacted", "visit", "visited", "paged", "page", "per", "with", "cc", "by", "from", "and"}
 _KIN = {"wife", "husband", "son", "daughter", "mother", "father", "mom", "dad", "sister", "brother", "niece", "nephew",
         "aunt", "uncle", "cousin", "grandson", "granddaughter", "grandmother", "grandfather", "friend", "neighbor",
         "neighbour", "boyfriend", "girlfriend", "partner", "fiance", "fiancee", "hcp", "proxy", "named", "name"}
@@ -59,7 +64,8 @@ STOP = {
     "csru", "nicu", "picu", "pacu", "or", "ir", "gi", "gu", "ent", "id", "ot", "pt/ot", "sw", "cm", "vna",
     "rehab", "snf", "ltac", "hcp", "dnr", "dni", "cmo", "full", "code", "vss", "wnl", "nad", "nkda", "yo",
     "re", "w", "c", "s", "p", "f", "m", "x", "ok", "okay", "mon", "tue", "wed", "thu", "fri", "sat", "sun",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mondays", "tuesdays",
+    "wednesdays", "thursdays", "fridays", "saturdays", "sundays", "january", "february",
     "march", "april", "june", "july", "august", "september", "october", "november", "december", "today",
     "tomorrow", "yesterday", "tonight", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
     "nov", "dec", "noc", "days", "nights", "careline", "dcf", "husky", "medicaid", "aag", "lcsw", "msw", "mrn", "dob", "ssn", "ems", "ama",
@@ -175,7 +181,8 @@ class PopulationNameRecognizer(EntityRecognizer):
                 i -= 1
             while j + 1 < n and (joined(j) or (toks[j].initial and gap(j).startswith("."))):
                 nxt = toks[j + 1]
-                if nxt.initial or (nxt.case == toks[i].case and nameish(nxt, False) and not nxt.word):
+                if nxt.initial or (nxt.case == toks[i].case and nameish(nxt, False) and not nxt.word) or \
+                        (toks[j].initial and nxt.case == "title" and nxt.t.lower() not in STOP):
                     j += 1
                 elif nxt.t.lower() in _PARTICLES and j + 2 < n and joined(j + 1) and toks[j + 2].case == "title":
                     j += 2
@@ -199,8 +206,11 @@ class PopulationNameRecognizer(EntityRecognizer):
                 j = i + 1
                 while j < n and toks[j].initial:
                     j += 1
-                if j < n and nameish(toks[j], True) and (toks[j].case != "lower" or tok.case == "lower"):
-                    add(j, j, 0.7)
+                k = j
+                while k + 1 < n and toks[k].t.lower() in _PARTICLES and joined(k):
+                    k += 1                      # "Dr. da Gama", "Mr van der Berg"
+                if k < n and nameish(toks[k], True):
+                    add(j if k > j else k, k, 0.7)
                 continue
             # 2. a credential after ("Kowalski RN", "smith, md") or before ("NP Varga")
             if nxt is not None and _cred(text, nxt) and text[tok.e:nxt.s].strip(" ,") == "" and \
@@ -208,7 +218,7 @@ class PopulationNameRecognizer(EntityRecognizer):
                 add(i, i, 0.65)
                 continue
             if tok.t in CREDS and tok.case == "upper" and nxt is not None and text[tok.e:nxt.s] == " " \
-                    and nxt.case == "title" and not nxt.word:
+                    and nxt.case == "title" and (not nxt.word or nxt.first and nxt.t.lower() not in STOP):
                 add(i + 1, i + 1, 0.65)
                 continue
             if used[i] or tok.head:
@@ -235,7 +245,7 @@ class PopulationNameRecognizer(EntityRecognizer):
                 continue
             # "Surname, First": an unlisted capitalised word, a comma, a listed first name
             if nxt is not None and tok.case in ("title", "upper") and nxt.case == "title" and gap(i) == ", " and \
-                    nxt.first and not nxt.word and not tok.word and len(tok.t) >= 3 and not tok.start:
+                    nxt.first and not nxt.word and not tok.word and len(tok.t) >= 3:
                 add(i, i + 1, 0.6)
                 continue
             # a known first name then a surname-like capitalised word: "Zsófia Takáts"
@@ -247,6 +257,22 @@ class PopulationNameRecognizer(EntityRecognizer):
             if nxt is not None and tok.case == "lower" and nxt.case == "lower" and joined(i) and tok.first and \
                     not tok.word and not nxt.word and len(tok.t) >= 3 and len(nxt.t) >= 3:
                 add(i, i + 1, 0.5)
+                continue
+            # a first name that is also a word, mid-sentence, before a capitalised non-word: "Roman Peranda"
+            if nxt is not None and tok.case == "title" and nxt.case == "title" and joined(i) and tok.first and \
+                    not tok.start and not nxt.word and len(nxt.t) > 2 and not nxt.head and low not in STOP:
+                add(i, i + 1, 0.55)
+                continue
+            # a label before: "Name: MAIKI KUPFFER", "Contact person: Zsálya Kis"
+            if prev is not None and tok.case != "lower" and not tok.word and len(tok.t) >= 2 and \
+                    _LABEL.search(text[max(0, tok.s - 24):tok.s]):
+                add(i, i, 0.6)
+                continue
+            # a verb of contact before an unlisted capitalised word: "reach Carisa", "ask Zsálya"
+            if prev is not None and prev.t.lower() in _CONTACT and text[prev.e:tok.s] == " " and \
+                    tok.case == "title" and not tok.word and len(tok.t) >= 3 and not tok.start and \
+                    not any(s <= tok.s and tok.e <= e for s, e in places):
+                add(i, i, 0.5)
                 continue
             # 4. a relation or role cue before a name written in any case: "wife zsofia", "per Varga"
             if prev is not None and prev.t.lower() in CUES and text[prev.e:tok.s] in (" ", ": ", " : ") and \
@@ -261,7 +287,7 @@ class PopulationNameRecognizer(EntityRecognizer):
                 continue
             # 5. alone, capitalised, a name and not an English word
             if tok.case == "title" and tok.name and not tok.word and len(tok.t) >= 3 and \
-                    not any(s <= tok.s and tok.e <= e for s, e in places):
+                    (tok.bits & FIRST_COMMON or not any(s <= tok.s and tok.e <= e for s, e in places)):
                 add(i, i, 0.5 if tok.bits & (FIRST_COMMON | LAST_COMMON) else 0.45)
         return [RecognizerResult("PERSON", s, e, score, analysis_explanation=None,
                                  recognition_metadata={"recognizer_name": self.name})
