@@ -102,7 +102,7 @@ class PagerRecognizer(EntityRecognizer):
 # compound ("Søndergade", "Salzachstraße", "Körsbärsvägen", "Hämeenpuisto").
 _TYPE_WORDS = (r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|court|ct|place|pl|close|crescent|mews|gardens|grove|"
                r"terrace|row|square|sq|hill|way|walk|park|parade|bypass|boulevard|blvd|highway|hwy|circle|cir|"
-               r"rue|allée|allee|chemin|impasse|quai|cours|avenida|av|calle|c/|plaza|paseo|travesía|travesia|camino|"
+               r"rue|allée|allee|chemin|impasse|quai|cours|avenida|avenija|aveny|avenyn|avinguda|av|calle|c/|plaza|paseo|travesía|travesia|camino|"
                r"carrer|carretera|ronda|rua|largo|praça|praca|travessa|estrada|rodovia|alameda|via|viale|piazza|"
                r"piazzale|corso|vicolo|strada|lungomare|straße|strasse|str|gasse|weg|platz|allee|ring|damm|ufer|"
                r"chaussee|steig|straat|laan|plein|gracht|kade|dreef|steeg|singel|vej|gade|allé|stræde|torv|vænge|"
@@ -116,7 +116,7 @@ _SUFFIXES = (r"straße|strasse|gasse|weg|platz|allee|damm|ufer|straat|laan|plein
 _CAPW = r"[^\W\d_][\w'’.-]*"
 _NUM = r"\d{1,5}[A-Za-z]?(?:\s?[/-]\s?\d{1,4}[A-Za-z]?)?\.?"
 _SP = r"[^\S\n]+"
-_TYPE_RX = re.compile(rf"(?i)^(?:{_TYPE_WORDS})\.?$|^[^\W\d_]{{4,}}(?:{_SUFFIXES})$")
+_TYPE_RX = re.compile(rf"(?i)^(?:{_TYPE_WORDS})\.?$|^[^\W\d_][\w'’-]{{3,}}(?:{_SUFFIXES})$")
 _POSTCODE = (r"(?:[A-Z]{1,2}-\s?\d{4,5}|\d{5}-\d{3}|\d{4}-\d{3}|\d{2}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}(?![a-z])|"
              r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d|\d{3,6})")
 _CITY = r"[^\W\d_][\w'’.-]*(?:[ -](?:[^\W\d_][\w'’.-]*)){0,3}"
@@ -124,6 +124,7 @@ _NUMBER_FIRST = re.compile(rf"(?<![\w/.,-]){_NUM}{_SP}(?P<words>{_CAPW}(?:{_SP}{
 _NUMBER_AFTER = re.compile(rf"(?P<words>(?:{_CAPW}{_SP}){{0,3}}{_CAPW}),?{_SP}{_NUM}(?![\w/.-]|\.\d|\s?(?:am|pm|%|mg|kg|h|min|years?))")
 _TAIL = re.compile(rf",?{_SP}(?:{_POSTCODE}{_SP}{_CITY}|{_CITY}{_SP}{_POSTCODE}|{_CITY}|{_POSTCODE})"
                    rf"(?:,{_SP}{_CAPW}(?:{_SP}{_CAPW})?)?")
+_STRONG_CUE = re.compile(r"(?i)\b(?:at|to|on|live[sd]?\s+(?:at|on|in)|address(?:\s+is)?|moved\s+to|ships?\s+to)\W*$")
 _CUE = re.compile(r"(?i)\b(?:live[sd]?|living|reside[sd]?|residing|address(?:ed)?|addr|located|ships?|shipped|send|sent|"
                   r"deliver(?:ed|y)?|moved|staying|stays|write|mail|post|forward|visit(?:ed)?|office|home|house|at|to|"
                   r"on|in|from)\W*$")
@@ -168,8 +169,8 @@ class IntlAddressRecognizer(EntityRecognizer):
                         end = base + run[typed[-1]].end()
                     else:
                         end = base + run[0].end()
-                        if not (_CUE.search(text[max(0, start - 30):start]) and _tail_follows(text, end)) \
-                                or _plain_words(run[:1]):
+                        if not _cued(text, start, end) or _plain_words(run[:1]) or \
+                                re.match(r"(?:19|20)\d\d\b", m.group(0)):
                             continue
                 else:
                     run = []
@@ -183,8 +184,7 @@ class IntlAddressRecognizer(EntityRecognizer):
                         continue
                     typed = any(_TYPE_RX.search(p.group(0).strip(".,")) for p in run)
                     start, end = base + run[0].start(), m.end()
-                    if not typed and (not (_CUE.search(text[max(0, start - 30):start]) and _tail_follows(text, end))
-                                      or _plain_words(run)):
+                    if not typed and (not _cued(text, start, end) or _plain_words(run)):
                         continue
                 end = _tail_end(text, end)
                 out.append(RecognizerResult("ADDRESS", start, end, 0.6, analysis_explanation=None,
@@ -209,7 +209,7 @@ def _tail_end(text: str, end: int) -> int:
     if not m:
         return end
     pos, last, taken = end + m.end(), end, 0
-    for w in re.finditer(r"[^\s,]+(?:[^\S\n]+\d?[A-Z]{2}(?![\w]))?|,[^\S\n]*", text[pos:pos + 80]):
+    for w in re.finditer(r"[^\s,]+(?:[^\S\n]+(?:\d?[A-Z]{2}|\d{2})(?![\w]))?|,[^\S\n]*", text[pos:pos + 80]):
         tok = w.group(0).rstrip(".")
         if tok.startswith(","):
             if taken == 0:
@@ -224,6 +224,60 @@ def _tail_end(text: str, end: int) -> int:
     return last
 
 
+def _cued(text: str, start: int, end: int) -> bool:
+    """An address without a street type: a cue before it ("live at") and a town or postcode after
+    it, or a strong cue ("at", "to", "moved to") alone."""
+    before = text[max(0, start - 30):start]
+    return bool(_STRONG_CUE.search(before)) or bool(_CUE.search(before) and _tail_follows(text, end))
+
+
 def _tail_follows(text: str, end: int) -> bool:
     """A postcode or a capitalised town follows the house number: the shape of an address line."""
     return bool(re.match(rf",?{_SP}(?:{_POSTCODE}\b|[A-Z][\w'’-]+(?:{_SP}{_POSTCODE}\b|[,.]|$))", text[end:end + 40]))
+
+
+class PostcodeRecognizer(EntityRecognizer):
+    """A postcode after its label, in any country's format: "postcode 779", "PLZ 10115", "postal
+    code DK-2216", "zip: 06106"."""
+
+    _rx = re.compile(rf"(?i:\b(?:post(?:al)?\s*code|postcode|zip(?:\s*code)?|plz|code\s+postal|cep|cap)\b"
+                     rf"(?:\s+(?:for|of)\s+[^\n\d]{{0,30}}?)?\s*(?:is|:|#|no\.?)?\s*)(?P<value>{_POSTCODE})(?![\w-])")
+
+    def __init__(self):
+        super().__init__(supported_entities=["ZIP"], name="PostcodeRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        return [RecognizerResult("ZIP", m.start("value"), m.end("value"), 0.6, analysis_explanation=None,
+                                 recognition_metadata={"recognizer_name": self.name}) for m in self._rx.finditer(text)]
+
+
+class TownRecognizer(EntityRecognizer):
+    """A place name after "in", "from", "to", "near", "visit": a capitalised word that is no English
+    word, no calendar word and no common first name ("born in Calne", "will visit Sandnes")."""
+
+    _rx = re.compile(r"\b(?:in|from|to|near|visit|visited|visiting|outside|of)[^\S\n]+"
+                     r"(?P<town>[A-Z][\w'’-]+(?:[^\S\n]+(?:de|del|la|le|sur|am|an|bei|nad|upon|on)[^\S\n]+[A-Z][\w'’-]+)?)")
+
+    def __init__(self):
+        super().__init__(supported_entities=["LOCATION"], name="TownRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        from .names import FIRST_COMMON, is_word, name_bits
+        from .people import STOP, TITLES
+        out = []
+        for m in self._rx.finditer(text):
+            town = m.group("town")
+            first = town.split()[0]
+            low = first.lower()
+            if len(first) < 3 or first.isupper() or is_word(first) or low in STOP or low in TITLES or \
+                    name_bits(first) & FIRST_COMMON:
+                continue
+            out.append(RecognizerResult("LOCATION", m.start("town"), m.end("town"), 0.45, analysis_explanation=None,
+                                        recognition_metadata={"recognizer_name": self.name}))
+        return out

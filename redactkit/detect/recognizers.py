@@ -28,7 +28,8 @@ _ZIP = r"\d{5}(?:-\d{4})?"
 _DIR = r"(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?[^\S\n]+)?"
 
 from .names import ORG_WORDS, NOT_NAME_WORDS, first_names, fold, last_names  # noqa: E402
-from .contact import IntlAddressRecognizer, IntlPhoneRecognizer, PagerRecognizer  # noqa: E402
+from .contact import (IntlAddressRecognizer, IntlPhoneRecognizer, PagerRecognizer, PostcodeRecognizer,  # noqa: E402
+                      TownRecognizer)
 from .people import PopulationNameRecognizer  # noqa: E402
 from .special import ReporterClueRecognizer, SpecialCategoryRecognizer  # noqa: E402
 
@@ -98,7 +99,7 @@ def date_recognizer() -> PatternRecognizer:
         ("m/d/y", r"\b(?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-](?:\d{4}|\d{2})\b", 0.7),
         ("iso", r"\b\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\b", 0.7),
         ("m/d", r"(?<![\d/])(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])(?![\d/])", 0.4),
-        ("m-d", r"(?<![\w/.-])(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\w/.-]|\s*(?:mg|mcg|ml|cc|l|hrs?|h|min|"
+        ("m-d", r"(?<![\w/.-])(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\w/-]|\.\d|\s*(?:mg|mcg|ml|cc|l|hrs?|h|min|"
                 r"times|x|%|mm|cm|kg|g|units?|u|days?|weeks?|months?|years?|beats|breaths|bpm)\b)", 0.4),
         ("the nth", r"(?i:\b(?:on|the|since|from|until|till|by|before|after)\s+(?:the\s+)?)(?:[12]?\d|3[01])(?:st|nd|rd|th)\b", 0.5),
         ("d-mon", rf"\b\d{{1,2}}[- ]{_MONTH}\b(?:[- ]\d{{2,4}})?", 0.6),
@@ -324,5 +325,5 @@ def project_recognizers() -> list[EntityRecognizer]:
     return [address_recognizer(), IntlAddressRecognizer(), zip_recognizer(), phone_recognizer(), IntlPhoneRecognizer(),
             PagerRecognizer(), ssn_recognizer(), email_recognizer(), url_recognizer(), date_recognizer(),
             age_recognizer(), case_number_recognizer(), LabelledIdRecognizer(), plate_recognizer(), number_recognizer(),
-            place_recognizer(), PopulationNameRecognizer(), RoleCueNameRecognizer(), SpecialCategoryRecognizer(),
+            place_recognizer(), PostcodeRecognizer(), TownRecognizer(), PopulationNameRecognizer(), RoleCueNameRecognizer(), SpecialCategoryRecognizer(),
             ReporterClueRecognizer()]
