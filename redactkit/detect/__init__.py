@@ -11,7 +11,7 @@ from typing import Callable
 
 from ..text import value_pattern
 from ..types import Finding, Party
-from .engine import analyzer
+from .engine import BESIDE, SCORE_THRESHOLD, analyzer, recognizers
 from .names import NOT_NAME_WORDS as _NOT_NAME_WORDS
 from .people import STOP as _STOP
 from .recognizers import US_STATES
@@ -35,6 +35,7 @@ class Detector:
         self.parties, self.with_ner = parties, with_ner
         self.engine = analyzer(with_ner=with_ner)
         self.roster = RosterRecognizer(parties)
+        self.beside = _beside()
 
     def detect(self, text: str, page: int = 0) -> list[Finding]:
         """Everything: NER, Presidio's and the project's recognizers, the roster, with context."""
@@ -65,6 +66,8 @@ class Detector:
         for (i, text), (_, art) in zip(todo, artifacts):
             results = self.engine.analyze(text=text, language="en", nlp_artifacts=art,
                                           ad_hoc_recognizers=[self.roster])
+            results += [r for rec in self.beside for r in rec.analyze(text, rec.supported_entities, art)
+                        if r.score >= SCORE_THRESHOLD]
             out[i] = self._findings(text, items[i][1], results + _wrapped(text))
         return out
 
@@ -223,6 +226,11 @@ def _refine(entity: str, value: str) -> str:
     if entity == "DATE_TIME" and not re.search(r"[^\W\d_]{3}", value) and not _DATE_SHAPE.search(value):
         return "DATE_RELATIVE"   # "70s", "24h", "2+", "40-60cc": numbers the NER took for dates
     return entity
+
+
+@lru_cache(maxsize=1)
+def _beside():
+    return [r for r in recognizers("detect") if r.name in BESIDE]
 
 
 @lru_cache(maxsize=1)

@@ -37,6 +37,10 @@ PRESIDIO = ("EmailRecognizer", "UrlRecognizer", "IpRecognizer", "CreditCardRecog
             "MedicalLicenseRecognizer", "MacAddressRecognizer", "UsNpiRecognizer", "PhoneRecognizer",
             "UsDriverLicenseRecognizer")
 PROFILES = ("detect", "verify")
+# Run beside the analyzer, not inside it: Presidio keeps one result per span (the highest score),
+# so a name this recognizer found for good reasons ("dr. daniels") would give way to the NER's
+# result for the same span, which is trimmed to capitalised words afterwards.
+BESIDE = ("PopulationNameRecognizer",)
 
 
 def config_path() -> Path:
@@ -146,7 +150,8 @@ def analyzer(model: str | None = None, with_ner: bool = True):
         nlp.disable_pipe("parser")
     registry = RecognizerRegistry(supported_languages=["en"])
     for rec in recognizers("detect"):
-        registry.add_recognizer(rec)
+        if rec.name not in BESIDE:
+            registry.add_recognizer(rec)
     if with_ner and ner_enabled():
         registry.add_recognizer(pr.SpacyRecognizer(supported_entities=["PERSON", "LOCATION", "NRP", "DATE_TIME"]))
     enhancer = LemmaContextAwareEnhancer(context_similarity_factor=0.35, min_score_with_context_similarity=0.45,

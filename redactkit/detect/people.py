@@ -37,8 +37,13 @@ CUES = {"wife", "husband", "son", "daughter", "mother", "father", "mom", "dad", 
 _LABEL = re.compile(r"(?i)\b(?:name|patient|pt|client|contact(?:\s+person)?|attn|attention|signed|signature|"
                     r"guardian|emergency\s+contact|next\s+of\s+kin|nok|hcp|proxy|parent|mother|father|child|"
                     r"caregiver|witness|reporter|caller|recipient|sender|requester)\s*:\s*$")
-_CONTACT = {"reach", "ask", "asked", "tell", "told", "thank", "thanks", "dear", "met", "meet", "call", "called",
+_CONTACT = {"attention", "attn", "reach", "ask", "asked", "tell", "told", "thank", "thanks", "dear", "met", "meet", "call", "called",
             "contact", "contacted", "visit", "visited", "paged", "page", "per", "with", "cc", "by", "from", "and"}
+_GREETING = {"thanks", "thank", "dear", "hi", "hello", "hey", "congratulations", "sincerely", "regards", "cheers"}
+# verbs that make the capitalised word before them a person: "Urbino moved", "Hermans told me"
+_SAYS = {"told", "said", "says", "asked", "reported", "stated", "wrote", "signed", "called", "moved", "explained",
+         "denied", "admitted", "agreed", "replied", "texted", "emailed", "phoned", "visited", "met", "paid",
+         "answered", "confirmed", "was", "is", "will", "has", "had", "and"}
 _KIN = {"wife", "husband", "son", "daughter", "mother", "father", "mom", "dad", "sister", "brother", "niece", "nephew",
         "aunt", "uncle", "cousin", "grandson", "granddaughter", "grandmother", "grandfather", "friend", "neighbor",
         "neighbour", "boyfriend", "girlfriend", "partner", "fiance", "fiancee", "hcp", "proxy", "named", "name"}
@@ -177,8 +182,12 @@ class PopulationNameRecognizer(EntityRecognizer):
             while i > 0 and joined(i - 1) and (toks[i - 1].case != "lower" and nameish(toks[i - 1], False)
                                                and not toks[i - 1].word and toks[i - 1].t.lower() not in TITLES
                                                or toks[i - 1].t.lower() in _PARTICLES and not toks[i - 1].start
-                                               or toks[i - 1].t.lower() in _PARTICLES and toks[i - 1].case != "lower"):
+                                               or toks[i - 1].t.lower() in _PARTICLES and toks[i - 1].case != "lower"
+                                               or toks[i - 1].initial):
                 i -= 1
+            if toks[i].initial and i > 0 and joined(i - 1) and toks[i - 1].case == "title" and \
+                    (toks[i - 1].first or not toks[i - 1].word) and toks[i - 1].t.lower() not in STOP:
+                i -= 1                          # "Cadenza F. Feliciano"
             while j + 1 < n and (joined(j) or (toks[j].initial and gap(j).startswith("."))):
                 nxt = toks[j + 1]
                 if nxt.initial or (nxt.case == toks[i].case and nameish(nxt, False) and not nxt.word) or \
@@ -258,6 +267,24 @@ class PopulationNameRecognizer(EntityRecognizer):
                     not tok.word and not nxt.word and len(tok.t) >= 3 and len(nxt.t) >= 3:
                 add(i, i + 1, 0.5)
                 continue
+            # "surname, first" in lower case: a listed surname, a comma, a listed first name that is no word
+            if nxt is not None and tok.case == "lower" and nxt.case == "lower" and gap(i) == ", " and tok.last \
+                    and nxt.first and not nxt.word and len(tok.t) >= 3 and len(nxt.t) >= 3 and low not in STOP:
+                add(i, i + 1, 0.55)
+                continue
+            # two ALL-CAPS words, one of them a listed name and neither an English word: "NGOZI EZE"
+            if nxt is not None and tok.case == "upper" and nxt.case == "upper" and joined(i) and \
+                    len(tok.t) >= 3 and len(nxt.t) >= 3 and (tok.name or nxt.name) and \
+                    (not tok.word or tok.first) and not nxt.word and low not in STOP and nxt.t.lower() not in STOP:
+                add(i, i + 1, 0.6)
+                continue
+            # a capitalised word that is no English word, before a verb of saying or moving: "Hermans told"
+            if nxt is not None and tok.case == "title" and not tok.word and len(tok.t) >= 3 and \
+                    nxt.t.lower() in _SAYS and gap(i) == " " and low not in _COUNTRIES and \
+                    (nxt.t.lower() in _SAYS - {"was", "is", "will", "has", "had", "and"} or tok.name) and \
+                    not any(s <= tok.s and tok.e <= e for s, e in places):
+                add(i, i, 0.5)
+                continue
             # a first name that is also a word, mid-sentence, before a capitalised non-word: "Roman Peranda"
             if nxt is not None and tok.case == "title" and nxt.case == "title" and joined(i) and tok.first and \
                     not tok.start and not nxt.word and len(nxt.t) > 2 and not nxt.head and low not in STOP:
@@ -269,7 +296,8 @@ class PopulationNameRecognizer(EntityRecognizer):
                 add(i, i, 0.6)
                 continue
             # a verb of contact before an unlisted capitalised word: "reach Carisa", "ask Zsálya"
-            if prev is not None and prev.t.lower() in _CONTACT and text[prev.e:tok.s] == " " and \
+            if prev is not None and (prev.t.lower() in _CONTACT and text[prev.e:tok.s] == " " or
+                                     prev.t.lower() in _GREETING and text[prev.e:tok.s] in (", ", " ")) and \
                     tok.case == "title" and not tok.word and len(tok.t) >= 3 and not tok.start and \
                     not any(s <= tok.s and tok.e <= e for s, e in places):
                 add(i, i, 0.5)
