@@ -73,7 +73,8 @@ STOP = {
     "wednesdays", "thursdays", "fridays", "saturdays", "sundays", "january", "february",
     "march", "april", "june", "july", "august", "september", "october", "november", "december", "today",
     "tomorrow", "yesterday", "tonight", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-    "nov", "dec", "noc", "days", "nights", "careline", "dcf", "husky", "medicaid", "aag", "lcsw", "msw", "mrn", "dob", "ssn", "ems", "ama",
+    "nov", "dec", "noc", "days", "nights", "conn", "gen", "stat", "stats", "sec", "secs", "mass", "calif", "penn", "wash", "fla", "tex", "ariz",
+    "colo", "mich", "minn", "wis", "okla", "ore", "tenn", "ill", "ind", "ala", "neb", "nev", "careline", "dcf", "husky", "medicaid", "aag", "lcsw", "msw", "mrn", "dob", "ssn", "ems", "ama",
 }
 _PLACE_LABELS = {"GPE", "LOC", "FAC", "ORG", "NORP", "LOCATION", "ORGANIZATION", "NRP"}
 _PARTICLES = {"da", "de", "del", "della", "di", "do", "dos", "das", "van", "von", "der", "den", "la", "le", "du",
@@ -124,10 +125,16 @@ class _Tok:
 
 def _bits(t: str) -> int:
     b = name_bits(t)
-    if not b and "-" in t:   # "Kierkegaard-Holm", "Al-Farsi": a part is a name
-        for part in t.split("-"):
-            if len(part) > 1 and not name_bits(part) & WORD:
-                b |= name_bits(part)
+    if not b and "-" in t:
+        # "Kierkegaard-Holm", "Al-Farsi": every part a name, or short ("al-", "el-"); a part that is
+        # an English word ("de-identified", "Vaughn-style", "tessdata-eng") makes it no name
+        parts = [p for p in t.split("-") if p]
+        if any(is_word(p) and len(p) > 2 or p.lower() in STOP for p in parts):
+            return WORD
+        named = [name_bits(p) for p in parts if len(p) > 2]
+        if named and all(named):
+            for x in named:
+                b |= x & ~WORD
     return b
 
 

@@ -308,14 +308,19 @@ def url_recognizer() -> PatternRecognizer:
     ])
 
 
+_NOT_FACILITY = (r"(?:Attorney|Surgeon|Secretary|Inspector|Solicitor|Consul|Governor|Adjutant|Postmaster|Advocate|"
+                 r"Auditor|Comptroller|Director|Vicar|Major|Brigadier|Lieutenant|Connecticut|State|Assistant)")
+_NOT_AFTER = r"(?:Statutes|Assembly|Counsel|Fund|Store|Electric|Motors|Mills|Law|Public|Order|Rules|Provisions)"
+
+
 def place_recognizer() -> PatternRecognizer:
     """Hospitals, clinics and named wards: "St. Agnes Hospital", "Norwood General", "Farrow 6"."""
     inst = (r"(?:Hospital|Medical\s+Center|Medical\s+Centre|Health\s+Center|Clinic|Memorial|General|Infirmary|"
             r"Children's|Childrens|Rehab(?:ilitation)?(?:\s+(?:Center|Hospital))?|Nursing\s+Home|Hospice|"
             r"Regional|Community\s+Hospital|Medical\s+Group|Health\s+System|Healthcare|Pediatrics)")
     return _rec("LOCATION", "CareFacilityRecognizer", [
-        ("facility", rf"\b(?:(?:St|Saint|Mount|Mt)\.?\s+)?(?:[A-Z][\w'’.-]+\s+){{0,3}}?[A-Z][\w'’-]+(?:'s)?\s+{inst}"
-                     rf"(?:\s+(?:Hospital|Medical\s+Center|Center))?\b", 0.6),
+        ("facility", rf"\b(?:(?:St|Saint|Mount|Mt)\.?\s+)?(?:[A-Z][\w'’.-]+\s+){{0,3}}?(?!{_NOT_FACILITY}\b)[A-Z][\w'’-]+"
+                     rf"(?:'s)?\s+{inst}(?:\s+(?:Hospital|Medical\s+Center|Center))?\b(?!\s+{_NOT_AFTER}\b)", 0.6),
         ("saint hospital", r"\b(?:St|Saint|Mount|Mt)\.?\s+[A-Z][\w'’-]+(?:'s)?(?:\s+(?:Hospital|Medical Center))?", 0.5),
     ])
 
