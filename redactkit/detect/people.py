@@ -241,14 +241,15 @@ class PopulationNameRecognizer(EntityRecognizer):
                 continue
             # 3. two name parts side by side, or "Surname, First"
             if nxt is not None and tok.name and nxt.name and not (tok.word and nxt.word) and \
-                    not (tok.word and tok.start) and \
+                    not (tok.word and tok.start and tok.case != "lower") and \
                     len(tok.t) > 1 and len(nxt.t) > 1 and tok.case == nxt.case and not nxt.head:
                 g = gap(i)
                 lowercase = tok.case == "lower"
                 ok = joined(i) and (tok.first or nxt.last) or (g == ", " and tok.last and nxt.first and
                                                                   not lowercase)
-                if lowercase:
-                    ok = ok and not tok.word and not nxt.word and len(tok.t) >= 3 and len(nxt.t) >= 3
+                if lowercase:   # "maria delgado": the first name may be a word too, the surname not
+                    ok = ok and (not tok.word or tok.first and low not in STOP) and not nxt.word and \
+                        len(tok.t) >= 3 and len(nxt.t) >= 3
                 if tok.case == "upper":
                     ok = ok and len(tok.t) >= 3 and len(nxt.t) >= 3
                 if ok:
