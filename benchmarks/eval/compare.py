@@ -29,6 +29,9 @@ def main() -> None:
     ap.add_argument("--recipe", default="medical_research")
     ap.add_argument("--missed", type=int, default=0)
     ap.add_argument("--corpus", action="append")
+    ap.add_argument("--allowlist", choices=["all", "capitalised"],
+                    help="philter's idea on top of the detector: also redact every word (all) or every capitalised "
+                         "word (capitalised) that is not a known-safe word (English word list, clinical abbreviations)")
     a = ap.parse_args()
     spec = importlib.util.spec_from_file_location("rk_eval", HERE / "redactkit" / "evaluate.py")
     ev = importlib.util.module_from_spec(spec)
@@ -56,9 +59,23 @@ def main() -> None:
         from redactkit.plan import load_recipe
         recipe, det = load_recipe(a.recipe), Detector([])
 
-        def spans_of(text):
+        def detected(text):
             return [(r.finding.start, r.finding.end, r.finding.entity)
                     for r in (recipe.decide(f) for f in det.detect(text)) if r.decision == "redact"]
+        spans_of = detected
+        if a.allowlist:
+            from redactkit.detect.names import is_word
+            from redactkit.detect.people import STOP
+
+            def spans_of(text):
+                out = detected(text)
+                for m in re.finditer(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", text):
+                    w = re.sub(r"['’]s$", "", m.group(0))
+                    if a.allowlist == "capitalised" and not (w[0].isupper() and not w.isupper()):
+                        continue
+                    if len(w) > 1 and not is_word(w) and w.lower() not in STOP and not re.search(r"\d", text[m.end():m.end() + 1]):
+                        out.append((m.start(), m.end(), "NOT_SAFE"))
+                return out
     result = {}
     for name, (file, source) in ev.CORPORA.items():
         if a.corpus and name not in a.corpus:

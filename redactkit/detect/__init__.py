@@ -68,7 +68,7 @@ class Detector:
                                           ad_hoc_recognizers=[self.roster])
             results += [r for rec in self.beside for r in rec.analyze(text, rec.supported_entities, art)
                         if r.score >= SCORE_THRESHOLD]
-            out[i] = self._findings(text, items[i][1], results + _wrapped(text))
+            out[i] = _everywhere(text, self._findings(text, items[i][1], results + _wrapped(text)))
         return out
 
     def quick(self, text: str, page: int = 0, min_score: float = 0.5) -> list[Finding]:
@@ -106,7 +106,14 @@ class Detector:
                                         "|".join(self._role(self.parties[i]) for i in idx)))
             elif r.entity_type == "PERSON":
                 for s, e in _person_parts(text, r.start, r.end, roster_spans, trim=name == "SpacyRecognizer"):
-                    findings.append(Finding(page, s, e, text[s:e], "PERSON", r.score, name, None, "unknown"))
+                    # a name the roster knows in another case ("naomi" for Naomi Fairweather) is that party
+                    idx = self.roster.candidates(text[s:e]) if self.parties else []
+                    if idx:
+                        findings.append(Finding(page, s, e, text[s:e], "PERSON", r.score, name,
+                                                "|".join(self.parties[i].name for i in idx),
+                                                "|".join(self._role(self.parties[i]) for i in idx)))
+                    else:
+                        findings.append(Finding(page, s, e, text[s:e], "PERSON", r.score, name, None, "unknown"))
             elif r.entity_type.startswith("SPECIAL_"):
                 findings.append(Finding(page, r.start, r.end, value, r.entity_type, r.score, name,
                                         None, self._passage_role(findings, results, r)))
@@ -167,6 +174,27 @@ def _person_parts(text: str, start: int, end: int, spans: list[tuple[int, int]],
         if keep:
             out.append((s + keep[0].start(), s + keep[-1].end()))
     return out
+
+
+def _everywhere(text: str, findings: list[Finding]) -> list[Finding]:
+    """A person found once on a page is found wherever else the page names them ("Ask Aarão ...;
+    Aarão keeps ..."): the other mentions of an unknown person's name, in any case when the name is
+    no English word, in the same case when it is one ("Grace" but not "grace")."""
+    from .names import is_word
+
+    persons = [f for f in findings if f.entity == "PERSON"]
+    if not persons:
+        return findings
+    taken = [(f.start, f.end) for f in persons]
+    extra = []
+    for value, f in {f.text: f for f in persons if f.role == "unknown" and len(f.text) >= 3}.items():
+        word = any(is_word(w) for w in value.split())
+        for m in value_pattern(value).finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in taken) or (word and m.group(0) != value):
+                continue
+            extra.append(Finding(f.page, m.start(), m.end(), m.group(0), "PERSON", f.score, f.detector, None, "unknown"))
+            taken.append((m.start(), m.end()))
+    return sorted(findings + extra, key=lambda f: (f.start, -f.end)) if extra else findings
 
 
 _WRAP = re.compile(r"(?<![\w-])\(?\d[\d().-]*\d-[^\S\n]?\n?[^\S\n]?\d[\d-]*\d(?![\w-])")

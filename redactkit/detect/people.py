@@ -36,7 +36,8 @@ CUES = {"wife", "husband", "son", "daughter", "mother", "father", "mom", "dad", 
         "aware", "and"}
 _LABEL = re.compile(r"(?i)\b(?:name|patient|pt|client|contact(?:\s+person)?|attn|attention|signed|signature|"
                     r"guardian|emergency\s+contact|next\s+of\s+kin|nok|hcp|proxy|parent|mother|father|child|"
-                    r"caregiver|witness|reporter|caller|recipient|sender|requester)\s*:\s*$")
+                    r"caregiver|witness|reporter|caller|recipient|sender|requester)\s*:\s*$|"
+                    r"\b(?:my\s+name\s+is|name\s+of|named|goes\s+by|known\s+as)\s+$")
 _CONTACT = {"attention", "attn", "reach", "ask", "asked", "tell", "told", "thank", "thanks", "dear", "met", "meet", "call", "called",
             "contact", "contacted", "visit", "visited", "paged", "page", "per", "with", "cc", "by", "from", "and"}
 _GREETING = {"thanks", "thank", "dear", "hi", "hello", "hey", "congratulations", "sincerely", "regards", "cheers"}
@@ -109,6 +110,11 @@ class _Tok:
         self.head = self.start and after[:1] == ":"       # "Neuro:" "Plan:" a heading, not a name
         if text[self.e:self.e + 1].isdigit() or text[self.s - 1:self.s].isdigit():
             self.word = True                                # "FiO2", "2L", "aox3": shorthand, not a name
+        nb, pb = text[self.e:self.e + 1], text[self.s - 1:self.s] if self.s else ""
+        if nb in ("@", "/", "_", "\\") or pb in ("@", "/", "_", "\\") or \
+                nb == "." and text[self.e + 1:self.e + 2].isalnum() or \
+                pb == "." and text[self.s - 2:self.s - 1].isalnum() and not re.fullmatch(r"[A-Z]", text[self.s - 2:self.s - 1]):
+            self.word = True                                # "naomi.fairweather@", "/users/", "first_name"
 
     @property
     def name(self) -> bool:
@@ -260,6 +266,12 @@ class PopulationNameRecognizer(EntityRecognizer):
                     nxt.first and (tok.name or not tok.word) and len(tok.t) >= 2 and tok.t.lower() not in STOP:
                 add(i, i + 1, 0.7)
                 continue
+            # "SURNAME, First" whatever the first name: the upper-case surname and the comma say enough
+            if nxt is not None and tok.case == "upper" and nxt.case == "title" and gap(i) == ", " and \
+                    len(tok.t) >= 2 and low not in STOP and not (tok.word and not nxt.first) and \
+                    not nxt.word and len(nxt.t) >= 2:
+                add(i, i + 1, 0.6)
+                continue
             # "Surname, First": an unlisted capitalised word, a comma, a listed first name
             if nxt is not None and tok.case in ("title", "upper") and nxt.case == "title" and gap(i) == ", " and \
                     nxt.first and not nxt.word and not tok.word and len(tok.t) >= 3:
@@ -287,11 +299,13 @@ class PopulationNameRecognizer(EntityRecognizer):
                 add(i, i + 1, 0.6)
                 continue
             # a capitalised word that is no English word, before a verb of saying or moving: "Hermans told"
+            speech = nxt is not None and nxt.t.lower() in _SAYS - {"was", "is", "will", "has", "had", "and"}
+            pair = prev is not None and joined(i - 1) and prev.case == "title" and not prev.word and not used[i - 1]
             if nxt is not None and tok.case == "title" and not tok.word and len(tok.t) >= 3 and \
                     nxt.t.lower() in _SAYS and gap(i) == " " and low not in _COUNTRIES and \
-                    (nxt.t.lower() in _SAYS - {"was", "is", "will", "has", "had", "and"} or tok.name) and \
-                    not any(s <= tok.s and tok.e <= e for s, e in places):
-                add(i, i, 0.5)
+                    (speech or tok.name or pair) and \
+                    (speech or not any(s <= tok.s and tok.e <= e for s, e in places)):
+                add(i - 1 if pair else i, i, 0.5)
                 continue
             # a first name that is also a word, mid-sentence, before a capitalised non-word: "Roman Peranda"
             if nxt is not None and tok.case == "title" and nxt.case == "title" and joined(i) and tok.first and \
@@ -299,9 +313,12 @@ class PopulationNameRecognizer(EntityRecognizer):
                 add(i, i + 1, 0.55)
                 continue
             # a label before: "Name: MAIKI KUPFFER", "Contact person: Zsálya Kis"
-            if prev is not None and tok.case != "lower" and not tok.word and len(tok.t) >= 2 and \
-                    _LABEL.search(text[max(0, tok.s - 24):tok.s]):
-                add(i, i, 0.6)
+            if prev is not None and len(tok.t) >= 2 and low not in STOP and _LABEL.search(text[max(0, tok.s - 24):tok.s]) \
+                    and (tok.case != "lower" or not tok.word and len(tok.t) >= 3):
+                j = i
+                if nxt is not None and joined(i) and nxt.case == tok.case and not nxt.word and len(nxt.t) >= 2:
+                    j = i + 1                   # "Contact person: ortrun kinzy"
+                add(i, j, 0.6)
                 continue
             # a verb of contact before an unlisted capitalised word: "reach Carisa", "ask Zsálya"
             if prev is not None and (prev.t.lower() in _CONTACT and text[prev.e:tok.s] == " " or
@@ -309,6 +326,18 @@ class PopulationNameRecognizer(EntityRecognizer):
                     tok.case == "title" and not tok.word and len(tok.t) >= 3 and not tok.start and \
                     not any(s <= tok.s and tok.e <= e for s, e in places):
                 add(i, i, 0.5)
+                continue
+            # a relation word before two lower-case words that are no English: "niece vékell ubbadóttir"
+            if prev is not None and prev.t.lower() in _KIN | {"reach", "met", "attention", "attn"} and \
+                    text[prev.e:tok.s] == " " and tok.case == "lower" and nxt is not None and nxt.case == "lower" \
+                    and joined(i) and not tok.word and not nxt.word and len(tok.t) >= 3 and len(nxt.t) >= 3:
+                add(i, i + 1, 0.55)
+                continue
+            # "surname, first" at the start of a line, both no English words, one of them listed
+            if nxt is not None and tok.case == "lower" and nxt.case == "lower" and gap(i) == ", " and tok.start \
+                    and text[:tok.s].rstrip(" \t")[-1:] in ("", "\n") and not tok.word and not nxt.word and \
+                    (tok.name or nxt.name) and len(tok.t) >= 3 and len(nxt.t) >= 3:
+                add(i, i + 1, 0.5)
                 continue
             # 4. a relation or role cue before a name written in any case: "wife zsofia", "per Varga"
             if prev is not None and prev.t.lower() in CUES and text[prev.e:tok.s] in (" ", ": ", " : ") and \
