@@ -114,14 +114,14 @@ _SUFFIXES = (r"straße|strasse|gasse|weg|platz|allee|damm|ufer|straat|laan|plein
              r"singel|vej|gade|stræde|torv|vænge|vägen|väg|gatan|gata|gränd|torget|stigen|veien|vei|gate|gaten|tie|"
              r"katu|kuja|polku|puisto|tänav|maantee|utca|teigur|stígur|vegur|braut|tröð|vest|park|sokak|sokağı|caddesi")
 _CAPW = r"[^\W\d_][\w'’.-]*"
-_NUM = r"\d{1,5}[A-Za-z]?(?:\s?[/-]\s?\d{1,4}[A-Za-z]?)?\.?"
+_NUM = r"\d{1,5}[A-Za-z]?(?:\s?[/-]\s?\d{1,4}[A-Za-z]?)?"
 _SP = r"[^\S\n]+"
 _TYPE_RX = re.compile(rf"(?i)^(?:{_TYPE_WORDS})\.?$|^[^\W\d_][\w'’-]{{3,}}(?:{_SUFFIXES})$")
 _POSTCODE = (r"(?:[A-Z]{1,2}-\s?\d{4,5}|\d{5}-\d{3}|\d{4}-\d{3}|\d{2}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}(?![a-z])|"
              r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d|\d{3,6})")
 _CITY = r"[^\W\d_][\w'’.-]*(?:[ -](?:[^\W\d_][\w'’.-]*)){0,3}"
 _NUMBER_FIRST = re.compile(rf"(?<![\w/.,-]){_NUM}{_SP}(?P<words>{_CAPW}(?:{_SP}{_CAPW}){{0,3}})")
-_NUMBER_AFTER = re.compile(rf"(?P<words>(?:{_CAPW}{_SP}){{0,3}}{_CAPW}),?{_SP}{_NUM}(?![\w/.-]|\.\d|\s?(?:am|pm|%|mg|kg|h|min|years?))")
+_NUMBER_AFTER = re.compile(rf"(?P<words>(?:{_CAPW}{_SP}){{0,3}}{_CAPW}),?{_SP}{_NUM}(?![\w/-]|\.\d|\s?(?:am|pm|%|mg|kg|h|min|years?))")
 _TAIL = re.compile(rf",?{_SP}(?:{_POSTCODE}{_SP}{_CITY}|{_CITY}{_SP}{_POSTCODE}|{_CITY}|{_POSTCODE})"
                    rf"(?:,{_SP}{_CAPW}(?:{_SP}{_CAPW})?)?")
 _STRONG_CUE = re.compile(r"(?i)\b(?:at|to|on|live[sd]?\s+(?:at|on|in)|address(?:\s+is)?|moved\s+to|ships?\s+to)\W*$")
@@ -133,8 +133,14 @@ _CUE = re.compile(r"(?i)\b(?:live[sd]?|living|reside[sd]?|residing|address(?:ed)
 _PARTICLE = {"de", "la", "del", "da", "do", "dos", "das", "di", "von", "van", "der", "den", "du", "le", "y", "i"}
 
 
+def _typed(w: str) -> bool:
+    """A street-type word; "CT" or "PA" in capitals is a state, not a court or a path."""
+    w = w.strip(".,")
+    return bool(_TYPE_RX.search(w)) and not (w.isupper() and len(w) <= 3)
+
+
 def _streetish(w: str) -> bool:
-    return w[:1].isupper() or bool(_TYPE_RX.search(w.strip(".,"))) or w.lower() in _PARTICLE
+    return w[:1].isupper() or _typed(w) or w.lower() in _PARTICLE
 
 
 class IntlAddressRecognizer(EntityRecognizer):
@@ -163,7 +169,7 @@ class IntlAddressRecognizer(EntityRecognizer):
                         run.append(p)
                     if not run or not run[0].group(0)[:1].isupper():
                         continue
-                    typed = [i for i, p in enumerate(run) if _TYPE_RX.search(p.group(0).strip(".,"))]
+                    typed = [i for i, p in enumerate(run) if _typed(p.group(0))]
                     start = m.start()
                     if typed:
                         end = base + run[typed[-1]].end()
@@ -182,7 +188,7 @@ class IntlAddressRecognizer(EntityRecognizer):
                         run.pop(0)
                     if not run:
                         continue
-                    typed = any(_TYPE_RX.search(p.group(0).strip(".,")) for p in run)
+                    typed = any(_typed(p.group(0)) for p in run)
                     start, end = base + run[0].start(), m.end()
                     if not typed and (not _cued(text, start, end) or _plain_words(run)):
                         continue
@@ -215,12 +221,14 @@ def _tail_end(text: str, end: int) -> int:
             if taken == 0:
                 break
             continue
-        if w.start() and not text[pos + w.start() - 1].isspace() and text[pos + w.start() - 1] != ",":
-            break
+        if w.start() and not text[pos + w.start() - 1] in " \t," or "\n" in text[pos:pos + w.start()]:
+            break                                   # a town is on the address's line, before any full stop
         if not (tok[:1].isupper() or _POSTCODE_RX.match(tok) or tok.lower() in _PARTICLE) or taken >= 5:
             break
         taken += 1
         last = pos + w.start() + len(tok)
+        if w.group(0).endswith("."):
+            break                                   # the sentence ends with it
     return last
 
 

@@ -45,6 +45,16 @@ _GREETING = {"thanks", "thank", "dear", "hi", "hello", "hey", "congratulations",
 _SAYS = {"told", "said", "says", "asked", "reported", "stated", "wrote", "signed", "called", "moved", "explained",
          "denied", "admitted", "agreed", "replied", "texted", "emailed", "phoned", "visited", "met", "paid",
          "answered", "confirmed", "was", "is", "will", "has", "had", "and"}
+# words that begin a place name ("New Haven", "Fort Lee", "Saint Paul") or end an organisation's
+# ("Hartwell Children's Hospital", "Torres Elementary School"): the word beside them is no person
+PLACE_START = {"new", "fort", "port", "mount", "mt", "saint", "st", "san", "santa", "santo", "los", "las", "el",
+               "north", "south", "east", "west", "upper", "lower", "lake", "glen", "grand", "little", "old", "great"}
+ORG_AFTER = {"hospital", "children's", "childrens", "elementary", "school", "academy", "clinic", "center", "centre",
+             "medical", "church", "university", "college", "memorial", "general", "county", "police", "department",
+             "street", "avenue", "road", "lane", "drive", "boulevard", "place", "court", "park", "middle", "high",
+             "institute", "foundation", "pharmacy", "health", "healthcare", "pediatrics", "associates", "group",
+             "inc", "llc", "corp", "company", "bank", "library", "shelter", "house", "home", "homes", "village",
+             "city", "town", "township", "valley", "heights", "hills", "falls", "springs", "river", "beach", "harbor"}
 _KIN = {"wife", "husband", "son", "daughter", "mother", "father", "mom", "dad", "sister", "brother", "niece", "nephew",
         "aunt", "uncle", "cousin", "grandson", "granddaughter", "grandmother", "grandfather", "friend", "neighbor",
         "neighbour", "boyfriend", "girlfriend", "partner", "fiance", "fiancee", "hcp", "proxy", "named", "name"}
@@ -90,7 +100,7 @@ _COUNTRIES = {"america", "england", "france", "germany", "spain", "italy", "mexi
 
 
 class _Tok:
-    __slots__ = ("s", "e", "t", "bits", "case", "word", "start", "initial", "head")
+    __slots__ = ("s", "e", "t", "bits", "case", "word", "start", "initial", "head", "org")
 
     def __init__(self, m: re.Match, text: str):
         self.s, self.e = m.start(), m.end()
@@ -108,6 +118,8 @@ class _Tok:
         self.initial = len(t) == 1 and t.isupper() and text[self.e:self.e + 1] == "."
         after = text[self.e:self.e + 2]
         self.head = self.start and after[:1] == ":"       # "Neuro:" "Plan:" a heading, not a name
+        nxt_word = re.match(r"[ \t]+([\w'’]+)", text[self.e:self.e + 24])
+        self.org = bool(nxt_word) and nxt_word.group(1).lower() in ORG_AFTER and not after[:1] in ",.;:"
         if text[self.e:self.e + 1].isdigit() or text[self.s - 1:self.s].isdigit():
             self.word = True                                # "FiO2", "2L", "aox3": shorthand, not a name
         nb, pb = text[self.e:self.e + 1], text[self.s - 1:self.s] if self.s else ""
@@ -247,7 +259,8 @@ class PopulationNameRecognizer(EntityRecognizer):
                 continue
             # 3. two name parts side by side, or "Surname, First"
             if nxt is not None and tok.name and nxt.name and not (tok.word and nxt.word) and \
-                    not (tok.word and tok.start and tok.case != "lower") and \
+                    not (tok.word and tok.start and tok.case != "lower") and low not in PLACE_START and \
+                    not nxt.org and \
                     len(tok.t) > 1 and len(nxt.t) > 1 and tok.case == nxt.case and not nxt.head:
                 g = gap(i)
                 lowercase = tok.case == "lower"
@@ -309,7 +322,8 @@ class PopulationNameRecognizer(EntityRecognizer):
                 continue
             # a first name that is also a word, mid-sentence, before a capitalised non-word: "Roman Peranda"
             if nxt is not None and tok.case == "title" and nxt.case == "title" and joined(i) and tok.first and \
-                    not tok.start and not nxt.word and len(nxt.t) > 2 and not nxt.head and low not in STOP:
+                    not tok.start and not nxt.word and len(nxt.t) > 2 and not nxt.head and low not in STOP and \
+                    low not in PLACE_START and not nxt.org and not any(s <= nxt.s < e for s, e in places):
                 add(i, i + 1, 0.55)
                 continue
             # a label before: "Name: MAIKI KUPFFER", "Contact person: Zsálya Kis"
@@ -351,7 +365,8 @@ class PopulationNameRecognizer(EntityRecognizer):
                 add(i, i, 0.45)
                 continue
             # 5. alone, capitalised, a name and not an English word
-            if tok.case == "title" and tok.name and not tok.word and len(tok.t) >= 3 and \
+            if tok.case == "title" and tok.name and not tok.word and len(tok.t) >= 3 and not tok.org and \
+                    (prev is None or prev.t.lower() not in PLACE_START) and \
                     (tok.bits & FIRST_COMMON or not any(s <= tok.s and tok.e <= e for s, e in places)):
                 add(i, i, 0.5 if tok.bits & (FIRST_COMMON | LAST_COMMON) else 0.45)
         return [RecognizerResult("PERSON", s, e, score, analysis_explanation=None,
