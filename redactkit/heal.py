@@ -76,7 +76,8 @@ def expected(ctx: RecordContext) -> Expected:
                     pages={n: pt.text for n, pt in ctx.pages.items() if n not in slips},
                     redactions={n: reds for n, reds in ctx.redactions.items() if n not in slips},
                     boxes=[b for b in ctx.boxes if b.page not in slips],
-                    ocr_pages={n for n, pt in ctx.pages.items() if pt.ocr and n not in slips}, slips=slips)
+                    ocr_pages={n for n, pt in ctx.pages.items() if pt.ocr and n not in slips}, slips=slips,
+                    scan_source=ctx.scan_source)
 
 
 def slip_text(ctx: RecordContext, wp: WithheldPage) -> str:
