@@ -343,10 +343,11 @@ def _reported(result, nothing: str):
 
 
 def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: Progress | None = None,
-            as_of: dt.date | None = None, ledger: Path | None = None, plan: Path | None = None,
+            as_of: dt.date | None = None, ledger: Path | None | bool = None, plan: Path | None = None,
             reviewer: str | None = None, passwords: tuple[str, ...] = (), max_mb: float | None = None) -> ReleaseResult:
     """Release one request folder into OUT/release and OUT/internal. With `plan` (a reviewed
-    internal/plan.json) apply exactly its decisions instead of detecting. Never raises for bad
+    internal/plan.json) apply exactly its decisions instead of detecting. `ledger=False`: a trial
+    release (redactkit check) that records no disclosure. Never raises for bad
     input: the result carries the exit code and the one-line message."""
     result = ReleaseResult(request_dir, out_dir)
     staging = None

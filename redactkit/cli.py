@@ -22,7 +22,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="
                        "Exit codes: 0 released; 3 invalid request.yaml; 4 refused by policy; "
                        "5 released but some records withheld and need attention; 6 output exists "
                        "(use --force); 7 missing dependency; 8 ledger fails verification; 9 internal error; "
-                       "10 review plan refused (changed since review, or malformed); 130 interrupted.\n\n"
+                       "10 review plan refused (changed since review, or malformed); 11 check failed; "
+                       "12 check found changed counts only; 130 interrupted.\n\n"
                        "Review first: 'redactkit review' proposes, 'redactkit plan' edits the decisions, "
                        "'redactkit release --plan' applies them.")
 err = Console(stderr=True, highlight=False)
@@ -438,6 +439,136 @@ def plan_redact(
     save(raw, plan)
     typer.echo(f"{len(chosen)} entr{'y' if len(chosen) == 1 else 'ies'} set to redact"
                + (f"; added {', '.join(e['id'] for e in added)}" if added else ""))
+
+
+@app.command()
+def check(
+    requests: Annotated[list[Path], typer.Argument(help="Request folder(s), or a folder holding request folders "
+                                                   "(e.g. sample_records/requests).", show_default=False)],
+    expected: Annotated[Optional[Path], typer.Option("--expected", help="Folder of expectation files, one "
+                        "<request folder name>.json per request (default: the folder 'expected' beside the folder "
+                        "holding the requests, e.g. sample_records/expected).")] = None,
+    update: Annotated[bool, typer.Option("--update", help="Write each expectation from this release (which "
+                      "you have reviewed) and list what changed; review the change with your version control's "
+                      "diff before committing it.")] = False,
+    junit: Annotated[Optional[Path], typer.Option("--junit", help="Also write a JUnit XML report here, for CI "
+                     "test reports (GitLab, GitHub Actions, Jenkins).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report for scripts instead of the table.")] = False,
+    show_values: Annotated[bool, typer.Option("--show-values", help="Name the leaked or lost values themselves "
+                           "in the console, JSON and JUnit reports. Only for synthetic sample records.")] = False,
+    keep: Annotated[Optional[Path], typer.Option("--keep-releases", help="Keep the trial releases in this folder "
+                    "(default: a temporary folder, removed afterwards).")] = None,
+    as_of: Annotated[Optional[datetime], typer.Option("--as-of", formats=["%Y-%m-%d"],
+                     help="Judge consents' expiry on this date instead of today, so that the check gives the "
+                          "same answer next year.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Requests released at once, each in "
+                    "a worker process (default: one per core when there are several requests).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+):
+    """Check releases of sample requests against their expectations: a regression gate for recipes,
+    detection and upgrades, for CI.
+
+    Each request is released into a temporary folder (nothing is recorded in the accounting ledger)
+    and read back with readers independent of the one that wrote it (PDFium, pdfminer.six, pdftotext
+    if installed, OCR of scanned pages). The check fails when a must_redact value can be read, a
+    must_keep value cannot, or the outcome, a record's status or its withheld pages changed; it
+    reports drift when only redaction counts per reason code or page counts changed.
+
+    Reports name requests, records, pages, kinds and reason codes, never values (unless --show-values).
+    Exit codes: 0 as expected; 11 failed; 12 only counts drifted; others as for 'redactkit release'.
+    See docs/check.md for the expectation format and CI jobs.
+    """
+    from . import check as chk
+    from .batch import find_requests
+
+    found = find_requests(requests)
+    missing = [p for p in found if not (p / "request.yaml").is_file()]
+    if missing:
+        err.print(f"{missing[0]}: not a request folder (no request.yaml)", soft_wrap=True, markup=False)
+        raise typer.Exit(ExitCode.usage)
+    exp_dir = chk.expectation_dir(found, expected)
+    if not update and not exp_dir.is_dir():
+        err.print(f"{exp_dir}: no such folder of expectations; give --expected DIR, or write them with --update",
+                  soft_wrap=True, markup=False)
+        raise typer.Exit(ExitCode.usage)
+    old: dict[str, dict | None] = {}
+    for req in found:
+        path = exp_dir / f"{req.name}.json"
+        try:
+            old[req.name] = chk.load(path) if path.is_file() else None
+        except chk.BadExpectation as exc:
+            err.print(str(exc), soft_wrap=True, markup=False)
+            raise typer.Exit(ExitCode.usage)
+    from .detect.pool import workers
+    jobs = jobs or (workers() if len(found) > 1 else 1)
+    with _progress(not (quiet or as_json), "requests") as progress:
+        try:
+            observed = chk.run(found, jobs=jobs, as_of=as_of.date() if as_of else None, keep=keep, progress=progress)
+        except RedactkitError as exc:
+            err.print(exc.message, soft_wrap=True)
+            raise typer.Exit(exc.exit_code)
+        except KeyboardInterrupt:
+            err.print("interrupted; nothing was checked")
+            raise typer.Exit(ExitCode.ctrl_c)
+    reports = [chk.compare(o.name, old[o.name], o, exp_dir / f"{o.name}.json") for o in observed]
+    if update:
+        broken = [o for o in observed if o.exit_code not in chk.RECORDABLE]
+        for o in broken:
+            err.print(f"[red]{o.name}[/red]: {o.message} (exit {int(o.exit_code)}); its expectation was not "
+                      "updated", soft_wrap=True)
+        exp_dir.mkdir(parents=True, exist_ok=True)
+        lines = []
+        for o in observed:
+            if o in broken:
+                continue
+            new = chk.updated(old[o.name], o)
+            path = exp_dir / f"{o.name}.json"
+            text = chk.dumps(new)
+            if path.is_file() and path.read_text(encoding="utf-8") == text:
+                continue
+            path.write_text(text, encoding="utf-8")
+            lines.append(f"{o.name}: wrote {path}")
+            lines += ["  " + c for c in chk.changes(old[o.name], new, show_values)]
+            if not new["must_redact"] and not new["must_keep"]:
+                lines.append(f"  {o.name}: lists no values yet: add what must be gone to must_redact and what "
+                             "must stay to must_keep, then run --update again")
+        if as_json:
+            typer.echo(json.dumps({"updated": [line for line in lines if not line.startswith("  ")],
+                                   "changes": [line.strip() for line in lines if line.startswith("  ")]}, indent=2))
+        else:
+            out = _console()
+            for line in lines or ["every expectation is unchanged"]:
+                out.print(line, soft_wrap=True, markup=False, highlight=False)
+        raise typer.Exit(int(max((o.exit_code for o in broken), default=ExitCode.ok)))
+    if junit is not None:
+        junit.parent.mkdir(parents=True, exist_ok=True)
+        junit.write_bytes(chk.junit(reports, show_values))
+    code = chk.exit_code(reports)
+    if as_json:
+        typer.echo(json.dumps(chk.as_json(reports, show_values), indent=2, ensure_ascii=False))
+        raise typer.Exit(int(code))
+    out = _console()
+    table = Table(title="redactkit check")
+    table.add_column("request", overflow="fold", min_width=20)
+    table.add_column("outcome", no_wrap=True)
+    table.add_column("leaks", justify="right")
+    table.add_column("lost", justify="right")
+    table.add_column("changed codes", overflow="fold")
+    table.add_column("verdict", no_wrap=True)
+    colour = {"ok": "green", "drift": "yellow", "failed": "red"}
+    for r in reports:
+        table.add_row(r.request, r.observed.exit_code.name, str(len(r.of("leak"))), str(len(r.of("lost"))),
+                      ", ".join(sorted({f.code for f in r.of("codes") if f.code})) or "-",
+                      f"[{colour[r.verdict]}]{r.verdict}[/{colour[r.verdict]}]")
+    out.print(table)
+    for r in reports:
+        for f in r.findings:
+            shown = f.text + (f" [value: {f.value}]" if show_values and f.value is not None else "")
+            out.print(shown, soft_wrap=True, markup=False, highlight=False)
+    if code != ExitCode.ok:
+        out.print("If the change is intended: review it, then run this command again with --update and commit the "
+                  "expectation files' diff.", soft_wrap=True, markup=False)
+    raise typer.Exit(int(code))
 
 
 def _console() -> Console:
