@@ -46,3 +46,33 @@ def reading(text: str) -> str:
     """Text as extracted, made comparable without changing case: NFKC (ligatures, full-width
     forms), soft hyphens dropped. `value_pattern` handles case, spacing, dashes and apostrophes."""
     return unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+
+
+class ValueIndex:
+    """Many values found in one scan of a text: the same matching rules as `value_pattern`, one
+    alternation (longest values first, so "Dana Whitfield" wins over "Dana")."""
+
+    def __init__(self, values):
+        self.by_key: dict[str, str] = {}
+        for v in values:
+            key = norm(v)
+            if any(c.isalnum() for c in key):
+                self.by_key.setdefault(key, v)
+        bodies = [value_pattern(v).pattern[len(r"(?<![^\W_])"):-len(r"(?![^\W_])")]
+                  for v in sorted(self.by_key.values(), key=lambda v: -len(v))]
+        self._rx = re.compile(r"(?<![^\W_])(?:" + "|".join(bodies) + r")(?![^\W_])", re.IGNORECASE) \
+            if bodies else None
+
+    def __bool__(self) -> bool:
+        return self._rx is not None
+
+    def finditer(self, text: str):
+        """(start, end, value) for every occurrence, `value` as it was given."""
+        if self._rx is None:
+            return
+        for m in self._rx.finditer(text):
+            value = self.by_key.get(norm(m.group(0)))
+            if value is None:   # matched through spacing/dash variants: find which value
+                value = next((v for v in self.by_key.values() if value_pattern(v).fullmatch(m.group(0))), None)
+            if value is not None:
+                yield m.start(), m.end(), value
