@@ -96,9 +96,10 @@ MIN_LABEL = 4.0   # points: a label smaller than this is not drawn (the legend s
 
 
 def _label_size(width: float, height: float, code: str, size: float) -> float | None:
-    """The reason code's font size: the removed text's (at most 12 pt), smaller if the code would
-    not fit the box; None when it cannot be read at any size that fits."""
-    size = min(size or height, 12.0, max(height / 0.75, MIN_LABEL))
+    """The reason code's font size: the removed text's (at most 12 pt), so that a text extractor
+    reads the label as part of its line; smaller only if the code would not fit the box; None when
+    it cannot be read at any size that fits."""
+    size = min(size or height, 12.0)
     fits = (width - 1) / _em(code)
     if size > fits:
         size = math.floor(fits * 2) / 2
@@ -107,8 +108,8 @@ def _label_size(width: float, height: float, code: str, size: float) -> float | 
 
 def redact_page(page: pymupdf.Page, boxes: list[RedactionBox], blank_images: bool = False) -> None:
     """Remove what lies under the boxes (text, image pixels), fill them black, and set each box's
-    reason code once, centred, in white on the removed text's baseline; each box remembers where
-    its label went."""
+    reason code once, centred, in white on the removed text's baseline (and invisibly across the
+    rest of the box, for text extractors); each box remembers where its label went."""
     for box in boxes:
         rect = pymupdf.Rect(box.rect)
         if not rect.is_empty:
@@ -120,20 +121,32 @@ def redact_page(page: pymupdf.Page, boxes: list[RedactionBox], blank_images: boo
                 page.add_redact_annot(rect, fill=(0, 0, 0), cross_out=False)
     page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_PIXELS, graphics=pymupdf.PDF_REDACT_LINE_ART_NONE,
                           text=pymupdf.PDF_REDACT_TEXT_REMOVE)
-    writer = None
+    visible = invisible = None
     for box in boxes:
         rect = pymupdf.Rect(box.rect)
         size = None if rect.is_empty else _label_size(rect.width, rect.height, box.reason, box.size)
         if size is None:
             continue
-        width = _em(box.reason) * size
+        width, unit = _em(box.reason) * size, _em(box.reason + " ") * size
         baseline = box.baseline if rect.y0 < box.baseline <= rect.y1 + size else rect.y1 - 0.2 * size
-        x = rect.x0 + (rect.width - width) / 2
-        writer = writer or pymupdf.TextWriter(page.rect, color=(1, 1, 1))
-        writer.append((x, baseline), box.reason, font=_helv(), fontsize=size)
-        box.label, box.label_rect = box.reason, (x, baseline - 0.9 * size, x + width, baseline + 0.3 * size)
-    if writer is not None:   # one text object per page: far faster than a call per label
-        writer.write_text(page)
+        centre = rect.x0 + (rect.width - width) / 2
+        visible = visible or pymupdf.TextWriter(page.rect, color=(1, 1, 1))
+        visible.append((centre, baseline), box.reason, font=_helv(), fontsize=size)
+        # the code again, invisibly, across the rest of the box: a text extractor then reads the
+        # line as one line ("... (SSN PI PI PI , cell ...") and not as two columns split by a gap
+        invisible = invisible or pymupdf.TextWriter(page.rect, color=(1, 1, 1))
+        x = rect.x0
+        while x + width <= centre - (unit - width):
+            invisible.append((x, baseline), box.reason, font=_helv(), fontsize=size)
+            x += unit
+        x = centre + unit
+        while x + width <= rect.x1:
+            invisible.append((x, baseline), box.reason, font=_helv(), fontsize=size)
+            x += unit
+        box.label, box.label_rect = box.reason, (rect.x0, baseline - 0.9 * size, rect.x1, baseline + 0.3 * size)
+    if visible is not None:   # one text object per page: far faster than a call per label
+        visible.write_text(page)
+        invisible.write_text(page, render_mode=3)
 
 
 def slip_sheet(doc: pymupdf.Document, number: int, text: str) -> None:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .api import Job
 
 CHUNK = 32            # pages read (and sent to detection) together
+KEEP_BOXES = 64       # records up to this long keep their characters' boxes; longer ones read them again
 SECOND_LOOKS = 2      # passes of the second look before release
 
 
@@ -157,10 +158,11 @@ def read_pages(ctx: RecordContext) -> None:
         pages, failed = read_pages_each(ctx.doc, range(start, min(start + CHUNK, ctx.page_count)))
         for n, reason in failed.items():
             ctx.withhold_page(n, reason)
+        keep = ctx.page_count <= KEEP_BOXES
         for pt in pages:
-            # the characters' boxes are read again when the page is redacted (a scan keeps them:
-            # OCR runs once), so a long record's boxes are never all in memory
-            ctx.pages[pt.number] = pt if pt.ocr else replace(pt, boxes=[], lines=[], baselines=[], sizes=[])
+            # a long record's boxes are read again when each page is redacted, so that they are
+            # never all in memory (a scan keeps them: OCR runs once)
+            ctx.pages[pt.number] = pt if pt.ocr or keep else replace(pt, boxes=[], lines=[], baselines=[], sizes=[])
         if detect_now and pages:
             ctx.pending.append(ctx.job.detector.start_many([(pt.text, pt.number) for pt in pages]))
     if not ctx.pages:

@@ -34,7 +34,7 @@ import pymupdf
 import pypdfium2 as pdfium
 
 from .apply import RedactionBox
-from .text import norm, reading, value_pattern
+from .text import ValueIndex, norm, reading, value_pattern
 from .types import Redaction
 
 Kind = Literal["unreadable", "page_count", "metadata", "active_content", "object_value", "text_under_box",
@@ -148,7 +148,7 @@ def check_objects(pike: pikepdf.Pdf, values: set[str]) -> list[Problem]:
     """Active content anywhere, and redacted values in any string a reader or program can find:
     every string of every object (decoded), the marked-content properties of page content
     (/ActualText, /Alt, /E), and XML streams (XMP)."""
-    index = [(v, value_pattern(v)) for v in values if sum(c.isalnum() for c in v) >= 3]
+    index = ValueIndex(v for v in values if sum(c.isalnum() for c in v) >= 3)
     problems: list[Problem] = []
     active = set()
 
@@ -176,10 +176,10 @@ def check_objects(pike: pikepdf.Pdf, values: set[str]) -> list[Problem]:
             continue
         own = obj.objgen
         for path, text in strings(obj, ()):
-            if index and _carries(text, index):
+            found = _carried(text, index)
+            if found:
                 problems.append(Problem("object_value", engine="qpdf", detail="a PDF string object carries a "
-                                        "redacted value", values=tuple(v for v, rx in index if rx.search(reading(text))),
-                                        where=(own, path)))
+                                        "redacted value", values=found, where=(own, path)))
         if isinstance(obj, pikepdf.Stream) and index:
             problems += _stream_strings(obj, index)
     if active:
@@ -193,10 +193,9 @@ def _stream_strings(stream: pikepdf.Stream, index) -> list[Problem]:
     kind = stream.get("/Type"), stream.get("/Subtype")
     try:
         if kind[0] == "/Metadata" or kind[1] == "/XML":
-            text = stream.read_bytes().decode("utf-8", "replace")
+            found = _carried(stream.read_bytes().decode("utf-8", "replace"), index)
             return [Problem("object_value", engine="qpdf", detail="an XML stream carries a redacted value",
-                            values=tuple(v for v, rx in index if rx.search(reading(text))),
-                            where=(stream.objgen, ("stream",)))] if _carries(text, index) else []
+                            values=found, where=(stream.objgen, ("stream",)))] if found else []
         data = None
         if "/Length" in stream and (kind[1] == "/Form" or "/Subtype" not in stream):
             data = stream.read_bytes()
@@ -209,21 +208,19 @@ def _stream_strings(stream: pikepdf.Stream, index) -> list[Problem]:
             for operand in operands:
                 if isinstance(operand, pikepdf.Dictionary):
                     for key in ("/ActualText", "/Alt", "/E"):
-                        text = str(operand.get(key, "")) if key in operand else ""
-                        if text and _carries(text, index):
+                        values = _carried(str(operand.get(key, "")), index) if key in operand else ()
+                        if values:
                             found.append(Problem("object_value", engine="qpdf", detail="marked content "
-                                                 f"({key}) carries a redacted value",
-                                                 values=tuple(v for v, rx in index if rx.search(reading(text))),
+                                                 f"({key}) carries a redacted value", values=values,
                                                  where=(stream.objgen, ("content", key))))
         return found
     except Exception:
         return []
 
 
-def _carries(text: str, index) -> bool:
-    t = reading(text)
-    low = norm(t)
-    return any(all(w in low for w in norm(v).split()) and rx.search(t) for v, rx in index)
+def _carried(text: str, index: ValueIndex) -> tuple[str, ...]:
+    """The redacted values readable in a string, word-bounded."""
+    return tuple(dict.fromkeys(v for _, _, v in index.finditer(reading(text)))) if index and text else ()
 
 
 def _is_null(value) -> bool:
@@ -239,8 +236,8 @@ def check_under_boxes(n: int, page: pymupdf.Page, pdf_page, boxes: list[Redactio
     labels = [(b.label_rect, b.label) for b in boxes if b.label_rect and b.label]
     problems = []
     for engine, chars in (("mupdf", _mupdf_chars(page)), ("pdfium", _pdfium_chars(pdf_page))):
-        bands = _index([ch for ch in chars if not _is_label(ch, labels)])
-        hidden = [b for b in boxes if _under(bands, b)]
+        bands = _index(chars)
+        hidden = [b for b in boxes if any(not _is_label(ch, labels) for ch in _under(bands, b))]
         if hidden:
             problems.append(Problem("text_under_box", n, engine, tuple(sorted({b.reason for b in hidden})),
                                     f"text under {len(hidden)} box(es) ({engine})"))
@@ -372,10 +369,10 @@ def _index(chars: list[Char]) -> dict[int, list[Char]]:
     return bands
 
 
-def _under(bands: dict[int, list[Char]], box: RedactionBox) -> bool:
-    """Whether a readable character lies under the box: at least COVERED of its area inside it."""
+def _under(bands: dict[int, list[Char]], box: RedactionBox) -> list[Char]:
+    """The readable characters under the box: at least COVERED of each one's area inside it."""
     x0, y0, x1, y1 = box.rect
-    seen = set()
+    seen, out = set(), []
     for b in range(int(y0 // BAND), int(y1 // BAND) + 1):
         for ch in bands.get(b, ()):
             if id(ch) in seen:
@@ -384,8 +381,8 @@ def _under(bands: dict[int, list[Char]], box: RedactionBox) -> bool:
             w = min(x1, ch[3]) - max(x0, ch[1])
             h = min(y1, ch[4]) - max(y0, ch[2])
             if w > 0 and h > 0 and w * h >= COVERED * (ch[3] - ch[1]) * (ch[4] - ch[2]) and ch[0].strip():
-                return True
-    return False
+                out.append(ch)
+    return out
 
 
 def _blanked(source_text: str, redacted_spans: list[tuple[int, int]]) -> str:
