@@ -235,6 +235,8 @@ def observe(name: str, result, out_dir: Path, use: list[str]) -> Observed:
             rel = f.relative_to(release).as_posix()
             if f.suffix.lower() == ".pdf":
                 label, digest = outputs.get(rel, (f"release/{rel}", None))
+                if rel not in outputs and rel != "manifest.pdf":
+                    obs.problems.append(f"release/{rel} is not listed in manifest.json")
                 if rel in outputs and hashlib.sha256(f.read_bytes()).hexdigest() != digest:
                     obs.problems.append(f"release/{rel} ({label}) does not match its SHA-256 in manifest.json")
                 try:
@@ -249,11 +251,14 @@ def observe(name: str, result, out_dir: Path, use: list[str]) -> Observed:
         obs.problems += [f"release/{m} is listed in manifest.json but missing" for m in missing]
         log_path = out_dir / "internal" / "redaction_log.jsonl"
         if log_path.is_file():
-            labels = list(obs.records)
+            labels, known = list(obs.records), {}
             for line in log_path.read_text(encoding="utf-8").splitlines():
                 if line.strip():
                     e = json.loads(line)
-                    e["record"] = _label_of(e.get("record", ""), labels)
+                    relpath = e.get("record", "")
+                    if relpath not in known:
+                        known[relpath] = _label_of(relpath, labels)
+                    e["record"] = known[relpath]
                     obs.log.append(e)
         obs.key = log_key()
     obs.seconds = sum(getattr(result, "timings", {}).values()) + time.perf_counter() - started

@@ -105,7 +105,9 @@ def test_committed_expectations_are_what_update_writes(samples):
     for obs in samples["observed"]:
         path = SAMPLES / "expected" / f"{obs.name}.json"
         old = chk.load(path)
-        assert chk.dumps(chk.updated(old, obs)) == path.read_text(encoding="utf-8"), obs.name
+        assert chk.dumps(chk.updated(old, obs)) == path.read_text(encoding="utf-8"), \
+            (f"{obs.name}: the expectation is not what --update writes today: review, then run "
+             "redactkit check sample_records/requests --as-of 2026-11-20 --update", chk.changes(old, chk.updated(old, obs)))
         assert chk.changes(old, chk.updated(old, obs)) == []
         category = obs.name.split("-", 2)[2].replace("-", "_")
         case = make_case(int(obs.name.split("-")[1]))
