@@ -78,6 +78,7 @@ class Expected:
     boxes: list[RedactionBox]
     ocr_pages: set[int] = field(default_factory=set)
     slips: dict[int, str] = field(default_factory=dict)   # pages replaced by a slip sheet: its text
+    scan_source: bytes | None = field(default=None, repr=False)   # the scanned pages before redaction (a PDF)
 
     def values(self, page: int) -> set[str]:
         return {r.finding.text for r in self.redactions.get(page, ())
@@ -104,7 +105,7 @@ def verify(path: Path, expected: Expected, redetect: Redetect | None = None) -> 
             return problems
         problems += check_metadata(doc, pike)
         problems += check_objects(pike, expected.all_values())
-        ocr_reads = _ocr_reads(doc, expected, problems)
+        ocr_reads = _ocr_reads(doc, pdf, expected, problems)
         for n in range(doc.page_count):
             if n in expected.slips:
                 problems += check_slip(n, doc, pdf, expected.slips[n])
@@ -119,7 +120,8 @@ def verify(path: Path, expected: Expected, redetect: Redetect | None = None) -> 
                 texts = {"ocr": ocr_reads[n]}
             problems += check_values(n, texts, expected)
             if redetect is not None:
-                problems += check_redetect(n, texts.get("pdfium", texts.get("ocr", "")), redetect)
+                engine = "pdfium" if "pdfium" in texts else "ocr"
+                problems += check_redetect(n, texts[engine], redetect, engine)
         return problems
     finally:
         doc.close()
@@ -156,12 +158,16 @@ def check_objects(pike: pikepdf.Pdf, values: set[str]) -> list[Problem]:
         if depth > 40:
             return
         if isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
-            for key in list(obj.keys()):
+            try:
+                keys = list(obj.keys())
+            except UnicodeDecodeError:   # a key that is not UTF-8: syntax, not text
+                keys = []
+            for key in keys:
                 value = obj.get(key)
                 if key in _FORBIDDEN and not _is_null(value):
                     active.add(key)
-                if isinstance(value, pikepdf.Name) and str(value) in _FORBIDDEN:
-                    active.add(str(value))
+                if isinstance(value, pikepdf.Name) and _name(value) in _FORBIDDEN:
+                    active.add(_name(value))
                 if isinstance(value, pikepdf.Object) and not value.is_indirect:
                     yield from strings(value, path + (key,), depth + 1)
         elif isinstance(obj, pikepdf.Array):
@@ -223,6 +229,13 @@ def _carried(text: str, index: ValueIndex) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for _, _, v in index.finditer(reading(text)))) if index and text else ()
 
 
+def _name(value: pikepdf.Name) -> str:
+    try:
+        return str(value)
+    except UnicodeDecodeError:
+        return ""
+
+
 def _is_null(value) -> bool:
     """Null (pikepdf reads a key whose value is null as absent) or an empty array or dictionary."""
     return value is None or (isinstance(value, (pikepdf.Array, pikepdf.Dictionary)) and len(value) == 0)
@@ -271,12 +284,12 @@ def check_values(n: int, texts: dict[str, str], expected: Expected) -> list[Prob
     return problems
 
 
-def check_redetect(n: int, text: str, redetect: Redetect) -> list[Problem]:
+def check_redetect(n: int, text: str, redetect: Redetect, engine: str = "pdfium") -> list[Problem]:
     found = redetect(text, n)
     if not found:
         return []
     codes = tuple(sorted({r.reason for r in found}))
-    return [Problem("redetected", n, "pdfium", codes, f"re-detection found {len(found)} value(s) to redact "
+    return [Problem("redetected", n, engine, codes, f"re-detection found {len(found)} value(s) to redact "
                     f"({','.join(codes)})", values=tuple(r.finding.text for r in found), findings=tuple(found))]
 
 
@@ -307,18 +320,54 @@ def check_slip(n: int, doc, pdf, slip_text: str) -> list[Problem]:
 
 # --- reading ---------------------------------------------------------------------------------
 
-def _ocr_reads(doc, expected: Expected, problems: list[Problem]) -> dict[int, str]:
-    """The scanned pages as OCR reads them outside the boxes."""
+def _ocr_reads(doc, pdf, expected: Expected, problems: list[Problem]) -> dict[int, str]:
+    """What OCR can read on the released scans. With the pages as they were before redaction at
+    hand, a page is read only where it changed: its pixels outside the boxes must be exactly the
+    source's (rendered by PDFium, not the MuPDF that redacted them), and the lines that hold boxes
+    are read again by OCR (a glyph's remnant beside a box would show there). Without them, the
+    whole page is read again."""
     pages = sorted(expected.ocr_pages - set(expected.slips))
     if not pages:
         return {}
-    from .ingest.scan import ocr_outside_many
+    from .ingest import scan
+    boxes = {n: [b.rect for b in expected.boxes if b.page == n] for n in pages}
     try:
-        return ocr_outside_many(doc, {n: [b.rect for b in expected.boxes if b.page == n] for n in pages})
+        if expected.scan_source is None:
+            return scan.ocr_outside_many(doc, boxes)
+        source = pdfium.PdfDocument(expected.scan_source)
+        try:
+            for n in pages:
+                if not _same_outside(pdf[n], source[n], boxes[n]):
+                    problems.append(Problem("scan_pixels", n, "pdfium", detail="the scan's pixels outside the "
+                                            "boxes differ from the source"))
+        finally:
+            source.close()
+        return scan.ocr_bands_many(doc, boxes)
     except Exception:
         problems.extend(Problem("scan_ocr", n, "ocr", detail="the released scan cannot be read back by OCR")
                         for n in pages)
         return {}
+
+
+RENDER_DPI = 100
+
+
+def _same_outside(page, source_page, rects) -> bool:
+    """Whether the released page renders exactly as the source page outside the boxes (a margin
+    of two pixels around each)."""
+    import numpy as np
+
+    def grey(p):
+        a = p.render(scale=RENDER_DPI / 72, grayscale=True).to_numpy()
+        return a.reshape(a.shape[0], a.shape[1], -1)[:, :, 0].astype(np.int16)
+    a, b = grey(page), grey(source_page)
+    if a.shape != b.shape:
+        return False
+    keep = np.ones(a.shape, bool)
+    z = RENDER_DPI / 72
+    for x0, y0, x1, y1 in rects:
+        keep[max(0, int(y0 * z) - 2):int(y1 * z) + 3, max(0, int(x0 * z) - 2):int(x1 * z) + 3] = False
+    return not (np.abs(a - b)[keep] > 32).any()
 
 
 def _pdfium_text(page) -> str:
@@ -340,14 +389,19 @@ def _mupdf_chars(page: pymupdf.Page) -> list[Char]:
 
 
 def _pdfium_chars(page) -> list[Char]:
+    """PDFium's characters with their boxes: each character asked for by its index (the text of
+    the whole page does not map to indexes one to one: generated line breaks, astral characters)."""
+    import pypdfium2.raw as raw
+
     tp = page.get_textpage()
     h = page.get_height()
     out = []
     try:
-        text = tp.get_text_range()
         for i in range(tp.count_chars()):
+            code = raw.FPDFText_GetUnicode(tp.raw, i)
             left, bottom, right, top = tp.get_charbox(i)
-            out.append((text[i] if i < len(text) else "?", left, h - top, right, h - bottom))
+            c = chr(code) if 0 < code < 0x110000 else "?"
+            out.append((c, left, h - top, right, h - bottom))
     finally:
         tp.close()
     return out
