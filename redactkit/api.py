@@ -32,7 +32,7 @@ from .ingest import Unreadable, discover, expand, max_bytes, too_large, unsuppor
 from .ingest.pdf import open_record, read_pages
 from .package import cover_sheet, keyed_hash, log_entry, log_key, manifest, sha256_file, write_json
 from .plan import Recipe, admit, consented, in_scope, roster
-from .request import Request, load_request
+from .request import Request, check_out, load_request
 from .types import Finding, PageText, Record, RecordOutcome, Redaction
 from .verify import VerificationFailed, norm, value_pattern, verify_pdf
 
@@ -353,6 +353,7 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
     clock = Stopwatch()
     try:
         with _reported(result, "nothing was released"):
+            check_out(request_dir, out_dir)
             request = load_request(request_dir)
             result.request_id = request.request_id
             recipe = admit(request, as_of)
@@ -516,6 +517,7 @@ def review(request_dir: Path, out_dir: Path, *, force: bool = False, progress: P
 
     result = ReviewResult(request_dir, out_dir)
     with _reported(result, "no plan was written"):
+        check_out(request_dir, out_dir)
         request = load_request(request_dir)
         result.request_id = request.request_id
         recipe = admit(request, as_of)
@@ -534,7 +536,7 @@ def review(request_dir: Path, out_dir: Path, *, force: bool = False, progress: P
         for i, rec in enumerate(records, 1):
             if progress:
                 progress(rec.relpath, i - 1, len(records))
-            row = {"document": rec.relpath, "status": "proposed", "pages": 0, "redact": {}, "keep": 0}
+            row = {"document": rec.relpath, "label": job.safe_text(rec.relpath), "status": "proposed", "pages": 0, "redact": {}, "keep": 0}
             result.records.append(row)
             withheld = job.screen(rec)
             doc = None
