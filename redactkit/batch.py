@@ -57,9 +57,12 @@ def targets(requests: list[Path], out_dir: Path) -> list[Path]:
     several. Refused (UsageError) when one lands inside a request folder, or two on one place."""
     single = len(requests) == 1
     out = [out_dir if single else out_dir / req.name for req in requests]
-    for req in requests:
-        for target in out:
-            check_out(req, target)
+    folders = {req.resolve(): req for req in requests}
+    for target in out:
+        resolved = target.resolve()
+        for place in (resolved, *resolved.parents):
+            if place in folders:
+                check_out(folders[place], target)      # raises: the target is inside that request
     seen: dict[Path, Path] = {}
     for req, target in zip(requests, out):
         key = target.resolve()

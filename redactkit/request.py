@@ -287,7 +287,8 @@ def _problem(err: dict) -> tuple[str, str]:
         return _where(loc), "must be a list (one '- item' a line, or [a, b])"
     if kind in {"literal_error", "enum"}:
         choices = re.findall(r"'([^']*)'", msg)
-        shown = f"'{given}' " if isinstance(given, str) and len(given) <= 40 else ""
+        # the value is repeated only when it cannot be a name (console lines carry no names)
+        shown = f"'{given}' " if isinstance(given, str) and re.fullmatch(r"[a-z_\-]{1,30}", given) else ""
         return _where(loc), f"{shown}is not one of: {', '.join(choices)}"
     if kind.startswith("date") or kind.startswith("datetime"):
         shown = f"'{given}' " if isinstance(given, (str, int)) and len(str(given)) <= 40 else ""
