@@ -32,6 +32,8 @@ class RedactionBox:
     covers: tuple[Redaction, ...] = ()      # every redaction merged into it
     baseline: float = 0.0                   # of the removed text: the label is set on it
     size: float = 0.0                       # font size of the removed text
+    label: str = ""                         # the reason code as drawn on the box ("" if it did not fit)
+    label_rect: Box | None = None           # where it was drawn (the verifier knows it by its place)
 
 
 def boxes_for(page: PageText, redactions: list[Redaction]) -> list[RedactionBox]:
@@ -90,22 +92,24 @@ def _em(text: str) -> float:
     return pymupdf.get_text_length(text, "helv", 1)
 
 
-def _label(width: float, code: str, size: float) -> tuple[str | None, float]:
-    """The reason code repeated across the box ("PI PI PI") at the removed text's size, so that
-    text extractors still read the line as one line, not two columns split by an empty gap."""
-    size = min(size, 12.0)
-    fits = (width - 1) / _em(code)          # the largest size at which one code fits
+MIN_LABEL = 4.0   # points: a label smaller than this is not drawn (the legend still explains the box)
+
+
+def _label_size(width: float, height: float, code: str, size: float) -> float | None:
+    """The reason code's font size: the removed text's (at most 12 pt), so that a text extractor
+    reads the label as part of its line; smaller only if the code would not fit the box; None when
+    it cannot be read at any size that fits."""
+    size = min(size or height, 12.0)
+    fits = (width - 1) / _em(code)
     if size > fits:
-        size -= 0.5 * math.ceil((size - fits) / 0.5)
-    if size <= 3:
-        return None, size
-    n = max(1, int((width - 1 + _em(" ") * size) // (_em(code + " ") * size)))
-    return " ".join([code] * n), size
+        size = math.floor(fits * 2) / 2
+    return size if size >= MIN_LABEL else None
 
 
 def redact_page(page: pymupdf.Page, boxes: list[RedactionBox], blank_images: bool = False) -> None:
     """Remove what lies under the boxes (text, image pixels), fill them black, and set each box's
-    reason code in white on the removed text's baseline."""
+    reason code once, centred, in white on the removed text's baseline (and invisibly across the
+    rest of the box, for text extractors); each box remembers where its label went."""
     for box in boxes:
         rect = pymupdf.Rect(box.rect)
         if not rect.is_empty:
@@ -117,17 +121,48 @@ def redact_page(page: pymupdf.Page, boxes: list[RedactionBox], blank_images: boo
                 page.add_redact_annot(rect, fill=(0, 0, 0), cross_out=False)
     page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_PIXELS, graphics=pymupdf.PDF_REDACT_LINE_ART_NONE,
                           text=pymupdf.PDF_REDACT_TEXT_REMOVE)
-    writer = None
+    visible = invisible = None
     for box in boxes:
         rect = pymupdf.Rect(box.rect)
-        label, size = _label(rect.width, box.reason, box.size or rect.height)
-        if label and not rect.is_empty:
-            width = _em(label) * size
-            baseline = box.baseline if rect.y0 < box.baseline <= rect.y1 + size else rect.y1
-            writer = writer or pymupdf.TextWriter(page.rect, color=(1, 1, 1))
-            writer.append((rect.x0 + (rect.width - width) / 2, baseline), label, font=_helv(), fontsize=size)
-    if writer is not None:   # one text object per page: far faster than a call per label
-        writer.write_text(page)
+        size = None if rect.is_empty else _label_size(rect.width, rect.height, box.reason, box.size)
+        if size is None:
+            continue
+        width, unit = _em(box.reason) * size, _em(box.reason + " ") * size
+        baseline = box.baseline if rect.y0 < box.baseline <= rect.y1 + size else rect.y1 - 0.2 * size
+        centre = rect.x0 + (rect.width - width) / 2
+        visible = visible or pymupdf.TextWriter(page.rect, color=(1, 1, 1))
+        visible.append((centre, baseline), box.reason, font=_helv(), fontsize=size)
+        # the code again, invisibly, across the rest of the box: a text extractor then reads the
+        # line as one line ("... (SSN PI PI PI , cell ...") and not as two columns split by a gap
+        invisible = invisible or pymupdf.TextWriter(page.rect, color=(1, 1, 1))
+        x = rect.x0
+        while x + width <= centre - (unit - width):
+            invisible.append((x, baseline), box.reason, font=_helv(), fontsize=size)
+            x += unit
+        x = centre + unit
+        while x + width <= rect.x1:
+            invisible.append((x, baseline), box.reason, font=_helv(), fontsize=size)
+            x += unit
+        box.label, box.label_rect = box.reason, (rect.x0, baseline - 0.9 * size, rect.x1, baseline + 0.3 * size)
+    if visible is not None:   # one text object per page: far faster than a call per label
+        visible.write_text(page)
+        invisible.write_text(page, render_mode=3)
+
+
+def slip_sheet(doc: pymupdf.Document, number: int, text: str) -> None:
+    """Replace page `number` by a slip sheet of the same size that says `text`: the page's place
+    and numbering stay, nothing of its content does."""
+    old = doc[number]
+    width, height = old.rect.width, old.rect.height
+    doc.delete_page(number)
+    page = doc.new_page(pno=number, width=width, height=height)
+    margin = min(72.0, width / 8)
+    page.draw_rect(pymupdf.Rect(margin / 2, margin / 2, width - margin / 2, height - margin / 2), color=(0, 0, 0),
+                   width=1.5)
+    area = pymupdf.Rect(margin, height / 3, width - margin, height - margin)
+    size = 14.0
+    while size > 5 and page.insert_textbox(area, text, fontsize=size, fontname="helv", align=1) < 0:
+        size -= 1
 
 
 @lru_cache(maxsize=1)
