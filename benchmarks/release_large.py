@@ -2,7 +2,7 @@
 """Release a ~180-page text-PDF request and print pages/s and peak memory.
 
 usage: python benchmarks/release_large.py [--pages 180] [--category medical_research]
-                                          [--naive ../shared/peers/naive_baseline.py] [--keep DIR]
+                                          [--naive benchmarks/naive_baseline.py] [--keep DIR]
 
 Prints wall time, pages/s, peak memory of the main process and of the largest worker process
 (detection workers), and the seconds spent per stage (ingest, detect, apply, verify, package).
@@ -112,7 +112,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=180)
     ap.add_argument("--category", default="medical_research")
-    ap.add_argument("--naive", default=str(ROOT.parent / "shared" / "peers" / "naive_baseline.py"))
+    ap.add_argument("--naive", default=str(ROOT / "benchmarks" / "naive_baseline.py"),
+                    help="the naive peer script (default: the copy in benchmarks/)")
     ap.add_argument("--keep", help="keep the request and outputs in this folder")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
