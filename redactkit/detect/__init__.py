@@ -15,7 +15,8 @@ from .engine import BESIDE, SCORE_THRESHOLD, analyzer, recognizers
 from .names import NOT_NAME_WORDS as _NOT_NAME_WORDS
 from .people import STOP as _STOP
 from .recognizers import US_STATES
-from .roster import ROSTER_ENTITY, RosterRecognizer
+from .special import clue_stands
+from .roster import IDENTIFIER_ENTITY, ROSTER_ENTITY, RosterRecognizer, attribute
 
 _TITLE_WORDS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "atty", "det", "officer", "sgt",
                 "judge", "nurse", "coach", "and", "or", "the", "of", "to", "with", "for"}
@@ -99,9 +100,10 @@ class Detector:
         for r in results:
             name = (r.recognition_metadata or {}).get("recognizer_name", "?")
             value = text[r.start:r.end]
-            if r.entity_type == ROSTER_ENTITY:
+            if r.entity_type in (ROSTER_ENTITY, IDENTIFIER_ENTITY):   # a party's name, or a listed identifier
                 idx = r.recognition_metadata["parties"]
-                findings.append(Finding(page, r.start, r.end, value, "PERSON", r.score, name,
+                entity = "PERSON" if r.entity_type == ROSTER_ENTITY else IDENTIFIER_ENTITY
+                findings.append(Finding(page, r.start, r.end, value, entity, r.score, name,
                                         "|".join(self.parties[i].name for i in idx),
                                         "|".join(self._role(self.parties[i]) for i in idx)))
             elif r.entity_type == "PERSON":
@@ -114,6 +116,10 @@ class Detector:
                                                 "|".join(self._role(self.parties[i]) for i in idx)))
                     else:
                         findings.append(Finding(page, s, e, text[s:e], "PERSON", r.score, name, None, "unknown"))
+            elif r.entity_type == "REPORTER_CLUE" and not clue_stands(text, r.start, r.end, [
+                    (x.start, x.end, {self.parties[i].role for i in x.recognition_metadata["parties"]})
+                    for x in results if x.entity_type == ROSTER_ENTITY]):
+                continue     # "the neighbour, <a collateral on the roster>, reported ...": theirs, not the reporter's
             elif r.entity_type.startswith("SPECIAL_"):
                 findings.append(Finding(page, r.start, r.end, value, r.entity_type, r.score, name,
                                         None, self._passage_role(findings, results, r)))
@@ -125,7 +131,7 @@ class Detector:
                     continue
                 findings.append(Finding(page, r.start, r.end, value, entity, r.score, name))
         findings.sort(key=lambda f: (f.start, -f.end))
-        return findings
+        return attribute(findings)
 
     def _passage_role(self, findings, results, passage) -> str:
         """Whose a special-category passage is: "self" when every party it names is the requester
