@@ -108,8 +108,10 @@ class Detector:
                                         "|".join(self._role(self.parties[i]) for i in idx)))
             elif r.entity_type == "PERSON":
                 for s, e in _person_parts(text, r.start, r.end, roster_spans, trim=name == "SpacyRecognizer"):
-                    # a name the roster knows in another case ("naomi" for Naomi Fairweather) is that party
-                    idx = self.roster.candidates(text[s:e]) if self.parties else []
+                    # a lone lower-case word the roster recognizer passes over ("naomi" for Naomi
+                    # Fairweather), which another recognizer calls a person, is that party
+                    part = text[s:e]
+                    idx = self.roster.candidates(part) if self.parties and part.islower() and " " not in part else []
                     if idx:
                         findings.append(Finding(page, s, e, text[s:e], "PERSON", r.score, name,
                                                 "|".join(self.parties[i].name for i in idx),

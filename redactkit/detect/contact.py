@@ -16,7 +16,10 @@ REGIONS = ("US", "GB", "CA", "AU", "IE", "DE", "FR", "IT", "ES", "PT", "NL", "BE
            "FI", "IS", "EE", "HU", "PL", "CZ", "SK", "HR", "RS", "SI", "RO", "TR", "GR", "BR", "MX", "IN", "IL",
            "JP", "NZ", "ZA")
 _CANDIDATE = re.compile(r"(?<![\w+./-])(?:\+|00)?\(?\d[\d\s().-]{5,20}\d(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?(?![\w/]|[.-]\d)")
-_NOT_PHONE = re.compile(r"(?:19|20)\d\d-\d{3,8}|\d{4}-\d\d-\d\d|\d{1,3}-\d{1,3}|\d{1,2}[.-]\d{1,2}[.-]\d{2,4}")
+# a case number ("2019-669512", "2019 669512"), an ISO date, a range, a US date, an SSN's shape
+_NOT_PHONE = re.compile(r"(?:19|20)\d\d[-\s]\d{3,8}|\d{4}-\d\d-\d\d|\d{1,3}-\d{1,3}|\d{1,2}[.-]\d{1,2}[.-]\d{2,4}|"
+                        r"\d{3}-\d{2}-\d{4}")
+_CASE_LABEL = re.compile(r"(?i)(?:dcf|case|docket|link|file|ref|report|intake|#)\s*(?:no\.?|number)?\s*[-#:]?\s*$")
 
 
 def _digits(s: str) -> str:
@@ -45,6 +48,8 @@ class IntlPhoneRecognizer(EntityRecognizer):
             if not 7 <= len(digits) <= 15 or _NOT_PHONE.fullmatch(core.strip()):
                 continue
             start = m.start() + m.group(0).index(value[0])
+            if _CASE_LABEL.search(text[max(0, start - 16):start]):
+                continue                            # "DCF 2019 669512", "case # 4471 2290": a case number
             score = self._score(core, digits)
             if score:
                 out.append(RecognizerResult("PHONE_NUMBER", start, start + len(value), score,
