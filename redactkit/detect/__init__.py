@@ -176,7 +176,8 @@ def _person_parts(text: str, start: int, end: int, spans: list[tuple[int, int]],
         words = list(re.finditer(r"[^\W\d_][\w'’.-]*", text[s:e]))
         keep = [w for w in words if w.group(0)[0].isupper() and w.group(0).lower().strip(".") not in _TITLE_WORDS
                 and len(w.group(0).strip(".'’")) >= 2 and not w.group(0).lower().startswith(("'s", "’s"))
-                and w.group(0).lower().strip(".:") not in _STOP and not (w.group(0).isupper() and len(w.group(0)) <= 3)]
+                and w.group(0).lower().strip(".:") not in _STOP and not (w.group(0).isupper() and len(w.group(0)) <= 3)
+                and not any(ch.isdigit() for ch in w.group(0))]
         if keep and all(w.group(0).lower().strip(".:-") in _NOT_NAME_WORDS for w in keep):
             continue
         if keep:
@@ -277,6 +278,7 @@ def _quick_recognizers():
 
 _NAME_DROP = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "atty", "det", "sgt", "judge", "nurse", "officer",
               "jr", "sr", "ii", "iii", "iv", "md", "rn", "np", "pa", "phd", "esq", "lcsw", "msw", "lpn", "aprn"}
+_ADDRESS_WORDS = {"suite", "apt", "apartment", "unit", "floor", "room", "box", "trace", "po"}
 _SURNAME_PARTICLES = {"da", "de", "del", "della", "di", "do", "dos", "das", "van", "von", "der", "den", "la", "le",
                       "du", "ten", "ter", "bin", "al", "el", "st", "mac", "y"}
 
@@ -292,7 +294,8 @@ def name_forms(findings: list[Finding]) -> list[Finding]:
     after a title ("Mr. Rock", "Ms Rock", "Dr. Rock"...): never the bare word. ALL-CAPS forms need
     nothing of their own. Single-word findings give nothing new (find_values finds them as they
     are); forms shorter than three letters are never returned."""
-    from .names import is_word
+    from .contact import _typed
+    from .names import ORG_WORDS, is_first, is_word
     from .people import STOP
 
     def plain(w: str) -> bool:
@@ -307,14 +310,17 @@ def name_forms(findings: list[Finding]) -> list[Finding]:
         if "," in text:                      # "VOLKOVA, Irina K." -> "Irina K. VOLKOVA"
             last_part, _, first_part = text.partition(",")
             text = f"{first_part.strip()} {last_part.strip()}"
+        if any(c.isdigit() for c in text):
+            continue                        # "Case DCF-2019-669512": no name
         words = [w for w in re.findall(r"[^\W\d_][\w'’.-]*", text) if w.lower().strip(".") not in _NAME_DROP]
         words = [w.rstrip(".") if len(w.rstrip(".")) > 1 else w for w in words]
-        if len(words) < 2:
-            continue
+        if len(words) < 2 or any(w.lower() in _NOT_NAME_WORDS or w.lower() in STOP or w.lower() in ORG_WORDS
+                                 or w.lower() in _ADDRESS_WORDS or _typed(w) for w in words):
+            continue                        # a heading or an organisation the NER took for a person
         first = words[0]
         rest = [w for w in words[1:] if not re.fullmatch(r"[^\W\d_]\.?", w)]      # middle initials out
-        if not rest:
-            continue
+        if not rest or (is_word(first) and is_word(rest[-1]) and not is_first(first)):
+            continue                        # "Patricia Trace" yes; "Trace Suite" is no name
         # the surname: the last word, with its particles ("de la Fuente") and a second family name
         k = len(rest) - 1
         while k > 0 and rest[k - 1].lower() in _SURNAME_PARTICLES:
