@@ -26,7 +26,10 @@ from typing import Callable
 
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
+from . import bates as bates_mod
+from . import dedupe as dedupe_mod
 from . import detect as detect_mod
+from . import exemptions as exemptions_mod
 from . import ledger as ledger_mod
 from . import review as review_mod
 from .detect import Detector
@@ -127,7 +130,7 @@ class Job:
         names in it, and those may have been redacted, so the same kept sentence could be judged
         again as naming nobody; the value checks still cover every passage that was redacted."""
         codes = "|".join(re.escape(c) for c in self.recipe.reasons)
-        masked = re.sub(rf"\b(?:{codes})\b", lambda m: " " * len(m.group(0)), text)
+        masked = bates_mod.mask(self, re.sub(rf"\b(?:{codes})\b", lambda m: " " * len(m.group(0)), text))
         return [d for d in map(self.decide, self.detector.quick(masked, page))
                 if d.decision == "redact" and not d.finding.entity.startswith("SPECIAL_")]
 
@@ -238,10 +241,12 @@ def _reported(result, nothing: str):
 
 def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: Progress | None = None,
             as_of: dt.date | None = None, ledger: Path | None = None, plan: Path | None = None,
-            reviewer: str | None = None, passwords: tuple[str, ...] = (), max_mb: float | None = None) -> ReleaseResult:
+            reviewer: str | None = None, passwords: tuple[str, ...] = (), max_mb: float | None = None,
+            production: dict | None = None) -> ReleaseResult:
     """Release one request folder into OUT/release and OUT/internal. With `plan` (a reviewed
-    internal/plan.json) apply exactly its decisions instead of detecting. Never raises for bad
-    input: the result carries the exit code and the one-line message."""
+    internal/plan.json) apply exactly its decisions instead of detecting. `production`: Bates
+    settings over request.yaml's (prefix, start, digits, page_labels, legend). Never raises for
+    bad input: the result carries the exit code and the one-line message."""
     result = ReleaseResult(request_dir, out_dir)
     staging = None
     clock = Stopwatch()
@@ -255,6 +260,7 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
                 staging = _staging(out_dir)
             job = Job(request, recipe, request_dir, staging, reviewed.applier if reviewed else None, clock,
                       tuple(passwords), limit)
+            bates_mod.configure(job, production)
             result.outcomes = _records(job, records, progress)
             with clock.timing("package"):
                 review_note = reviewed.note(job) if reviewed else {"reviewed": False}
@@ -288,6 +294,7 @@ def _records(job: Job, records: list[Record], progress: Progress | None) -> list
     for i, ctx in enumerate(contexts):
         _tick(progress, f"reading record {i + 1} of {len(contexts)}", i, steps)
         (planned_record if job.plan is not None else propose_record)(ctx)
+    dedupe_mod.same_text(contexts)
     if job.plan is None:
         job.share(contexts)
     outcomes = []
@@ -297,7 +304,7 @@ def _records(job: Job, records: list[Record], progress: Progress | None) -> list
     _tick(progress, "", steps, steps)
     if job.plan is not None:
         job.plan.check_texts()
-    return outcomes
+    return bates_mod.finish(job, dedupe_mod.resolve(outcomes))
 
 
 def _tick(progress: Progress | None, label: str, done: int, total: int) -> None:
@@ -353,9 +360,19 @@ def _package(job: Job, outcomes: list[RecordOutcome], sources: list[Record], rev
     request, recipe = job.request, job.recipe
     names = {o.record.relpath: job.safe_text(o.record.relpath) for o in outcomes}
     case_id = job.safe_text(request.case.id) if request.case.id else None
+    names.update({o.duplicate_of: job.safe_text(o.duplicate_of) for o in outcomes
+                  if o.duplicate_of and o.duplicate_of not in names})
+    rows = exemptions_mod.rows(job, outcomes, names)
+    log = exemptions_mod.write(job.release_dir, request.request_id, rows, recipe.reasons)
+    wrong = exemptions_mod.check(job.release_dir, rows, recipe.reasons, request.request_id,
+                                 lambda text: _carries_redacted(job, text))
+    if wrong:
+        raise RedactkitError(f"internal error: {wrong}; nothing was released")
+    log["sha256"] = {n: sha256_file(job.release_dir / n) for n in (log["pdf"], log["csv"])}
     m = manifest(request, recipe, outcomes, names, case_id,
                  {e: recipe.special_notices[e] for e in sorted(job.released_special) if e in recipe.special_notices},
-                 review=_public_review(job, review_note))
+                 review=_public_review(job, review_note), production=bates_mod.summary(job, outcomes),
+                 exemption_log=log)
     _verify_manifest(job, m)
     write_json(m, job.release_dir / "manifest.json")
     cover_sheet(m, job.release_dir / "manifest.pdf")
@@ -420,7 +437,8 @@ def _verify_manifest(job: Job, m: dict) -> None:
     must carry no redacted value. The rest is the recipe's fixed wording and the requester."""
     derived = [m["request"]["case_id"] or ""]
     for r in m["records"]:
-        derived += [r["source"], r.get("reason", "")]
+        derived += [r["source"], r.get("reason", ""), r.get("duplicate_of", {}).get("source", "")]
+    derived += [(m.get("production") or {}).get(k) or "" for k in ("prefix", "legend")]
     if _carries_redacted(job, "\n".join(derived)):
         raise RedactkitError("internal error: the manifest would carry a redacted value; nothing was released")
 

@@ -23,6 +23,7 @@ import pymupdf
 import pypdfium2 as pdfium
 
 from . import apply as apply_mod
+from . import bates as bates_mod
 from .ingest.pdf import page_text
 from .text import value_pattern
 from .types import Finding, Redaction, WithheldPage
@@ -61,8 +62,8 @@ def heal(ctx: RecordContext) -> None:
     if len(ctx.withheld) >= ctx.job.page_counts.get(ctx.record.relpath, 0):
         ctx.withhold(f"every page failed verification ({ctx.problems[0]})")
         return
-    _rewrite(ctx, lambda doc: [apply_mod.slip_sheet(doc, n, slip_text(ctx, ctx.withheld[n]))
-                               for n in sorted(set(ctx.withheld) - slipped)])
+    _rewrite(ctx, lambda doc: [(apply_mod.slip_sheet(doc, n, slip_text(ctx, ctx.withheld[n])),
+                                bates_mod.restamp(ctx, doc, n)) for n in sorted(set(ctx.withheld) - slipped)])
     ctx.healed -= set(ctx.withheld)
     _verify(ctx)
     if ctx.problems:
@@ -76,7 +77,8 @@ def expected(ctx: RecordContext) -> Expected:
                     pages={n: pt.text for n, pt in ctx.pages.items() if n not in slips},
                     redactions={n: reds for n, reds in ctx.redactions.items() if n not in slips},
                     boxes=[b for b in ctx.boxes if b.page not in slips],
-                    ocr_pages={n for n, pt in ctx.pages.items() if pt.ocr and n not in slips}, slips=slips)
+                    ocr_pages={n for n, pt in ctx.pages.items() if pt.ocr and n not in slips}, slips=slips,
+                    stamps=dict(ctx.stamps))
 
 
 def slip_text(ctx: RecordContext, wp: WithheldPage) -> str:
@@ -206,7 +208,7 @@ def _in_label(out, start: int, end: int, ctx: RecordContext) -> bool:
 def _pdfium_rects(page, rx) -> list[tuple[float, float, float, float]]:
     """Rectangles (top-left origin, one per visual line) over the matches of `rx` in PDFium's text."""
     tp = page.get_textpage()
-    h = page.get_height()
+    x0, _, _, y1 = page.get_cropbox()      # MuPDF's coordinates start at the crop box's top-left
     rects = []
     try:
         text = tp.get_text_range()
@@ -216,7 +218,7 @@ def _pdfium_rects(page, rx) -> list[tuple[float, float, float, float]]:
                 if text[i].isspace():
                     continue
                 left, bottom, right, top = tp.get_charbox(i)
-                lines.setdefault(round(h - top), []).append((left, h - top, right, h - bottom))
+                lines.setdefault(round(y1 - top), []).append((left - x0, y1 - top, right - x0, y1 - bottom))
             for boxes in lines.values():
                 x0 = min(b[0] for b in boxes); y0 = min(b[1] for b in boxes)
                 x1 = max(b[2] for b in boxes); y1 = max(b[3] for b in boxes)

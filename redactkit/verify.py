@@ -18,9 +18,13 @@ the record). The checks:
   places that were kept, in either engine (OCR of the pixels on a scan);
 - `check_redetect`: the verifier's own second detection (roster and patterns) finds nothing on
   the released text that the recipe would redact;
-- `check_scan`: on a scanned page, no text layer but the reason codes, and blank pixels under
-  every box;
-- `check_slip`: a page replaced by a slip sheet says what the slip sheet says, nothing more.
+- `check_scan`: on a scanned page, blank pixels under every box; its invisible text layer (the
+  OCR with the redacted words removed, see redactkit.textlayer) is read like any text by
+  `check_values` and `check_redetect`, and the pixels are read again by OCR;
+- `check_slip`: a page replaced by a slip sheet says what the slip sheet says (and its Bates
+  stamp), nothing more.
+Each page's Bates stamp (redactkit.bates) is known: re-detection masks it, OCR reads the page
+with it blanked.
 Problems name pages, kinds and reason codes, never values.
 """
 from __future__ import annotations
@@ -78,6 +82,7 @@ class Expected:
     boxes: list[RedactionBox]
     ocr_pages: set[int] = field(default_factory=set)
     slips: dict[int, str] = field(default_factory=dict)   # pages replaced by a slip sheet: its text
+    stamps: dict = field(default_factory=dict)            # page -> bates.Stamp (its texts and rects)
 
     def values(self, page: int) -> set[str]:
         return {r.finding.text for r in self.redactions.get(page, ())
@@ -106,14 +111,18 @@ def verify(path: Path, expected: Expected, redetect: Redetect | None = None) -> 
         problems += check_objects(pike, expected.all_values())
         ocr_reads = _ocr_reads(doc, expected, problems)
         for n in range(doc.page_count):
+            stamp = expected.stamps.get(n)
             if n in expected.slips:
-                problems += check_slip(n, doc, pdf, expected.slips[n])
+                problems += check_slip(n, doc, pdf, expected.slips[n], stamp.texts if stamp else ())
                 continue
             texts = {"pdfium": _pdfium_text(pdf[n]), "mupdf": doc[n].get_text()}
             boxes = [b for b in expected.boxes if b.page == n]
             problems += check_under_boxes(n, doc[n], pdf[n], boxes)
             if n in expected.ocr_pages:
                 problems += check_scan(n, doc[n], texts["pdfium"], boxes)
+                problems += check_values(n, texts, expected)            # the text layer
+                if redetect is not None:
+                    problems += check_redetect(n, texts["pdfium"], redetect)
                 if n not in ocr_reads:
                     continue
                 texts = {"ocr": ocr_reads[n]}
@@ -281,14 +290,12 @@ def check_redetect(n: int, text: str, redetect: Redetect) -> list[Problem]:
 
 
 def check_scan(n: int, page: pymupdf.Page, pdfium_text: str, boxes: list[RedactionBox]) -> list[Problem]:
-    """A scan: the only text allowed on the page is the reason codes; the pixels under every box
-    are blank."""
+    """A scan: the pixels under every box are blank. (Its text layer, the OCR without the
+    redacted words, is read by check_values and check_redetect like any page's text.)"""
     from .ingest.scan import pixels_blank_under
 
     problems = []
     codes = {b.reason for b in boxes}
-    if [w for w in pdfium_text.split() if w not in codes]:
-        problems.append(Problem("scan_text_layer", n, "pdfium", detail="a text layer remains on a scanned page"))
     try:
         blank = pixels_blank_under(page, [b.rect for b in boxes])
     except Exception:
@@ -298,9 +305,12 @@ def check_scan(n: int, page: pymupdf.Page, pdfium_text: str, boxes: list[Redacti
     return problems
 
 
-def check_slip(n: int, doc, pdf, slip_text: str) -> list[Problem]:
+def check_slip(n: int, doc, pdf, slip_text: str, stamp: tuple[str, ...] = ()) -> list[Problem]:
     for engine, text in (("mupdf", doc[n].get_text()), ("pdfium", _pdfium_text(pdf[n]))):
-        if norm(text) != norm(slip_text):
+        read = norm(text)
+        for part in stamp:      # the page's Bates stamp, once each
+            read = read.replace(norm(part), " ", 1)
+        if norm(read) != norm(slip_text):
             return [Problem("slip_sheet", n, engine, detail=f"the slip sheet carries other text ({engine})")]
     return []
 
@@ -314,7 +324,8 @@ def _ocr_reads(doc, expected: Expected, problems: list[Problem]) -> dict[int, st
         return {}
     from .ingest.scan import ocr_outside_many
     try:
-        return ocr_outside_many(doc, {n: [b.rect for b in expected.boxes if b.page == n] for n in pages})
+        return ocr_outside_many(doc, {n: [b.rect for b in expected.boxes if b.page == n]
+                                      + list(getattr(expected.stamps.get(n), "rects", ())) for n in pages})
     except Exception:
         problems.extend(Problem("scan_ocr", n, "ocr", detail="the released scan cannot be read back by OCR")
                         for n in pages)
@@ -340,14 +351,16 @@ def _mupdf_chars(page: pymupdf.Page) -> list[Char]:
 
 
 def _pdfium_chars(page) -> list[Char]:
+    """PDFium's characters in MuPDF's page coordinates: from the crop box's top-left corner (a
+    page whose box does not start at 0,0, such as one made taller for its Bates stamp)."""
     tp = page.get_textpage()
-    h = page.get_height()
+    x0, _, _, y1 = page.get_cropbox()
     out = []
     try:
         text = tp.get_text_range()
         for i in range(tp.count_chars()):
             left, bottom, right, top = tp.get_charbox(i)
-            out.append((text[i] if i < len(text) else "?", left, h - top, right, h - bottom))
+            out.append((text[i] if i < len(text) else "?", left - x0, y1 - top, right - x0, y1 - bottom))
     finally:
         tp.close()
     return out

@@ -145,10 +145,12 @@ def check_release(out: Path, expected: dict, xray) -> dict:
     missing = [v for v in expected["must_keep"] if not kept(v, everything)]
     manifest = json.loads((release / "manifest.json").read_text())
     hashes = {r["output"]: r["output_sha256"] for r in manifest["records"] if r["status"] == "released"}
-    pdfs = sorted(p for p in release.glob("*.pdf") if p.name != "manifest.pdf")
+    pdfs = sorted(p for p in release.glob("*.pdf") if p.name not in ("manifest.pdf", "exemption_log.pdf"))
     assert {p.name for p in pdfs} == set(hashes), "released PDFs and manifest disagree"
     for p in pdfs:
         assert hashlib.sha256(p.read_bytes()).hexdigest() == hashes[p.name]
+    for name, digest in manifest.get("exemption_log", {}).get("sha256", {}).items():
+        assert hashlib.sha256((release / name).read_bytes()).hexdigest() == digest, name
     bad = xray(pdfs) if pdfs else {}
     return {"leaked": leaked, "missing": missing, "kept_ratio": 1 - len(missing) / max(1, len(expected["must_keep"])),
             "xray": bad, "manifest": manifest, "texts": texts}
