@@ -67,6 +67,7 @@ class Row:
     reason: str = ""
     top: float = 0.0
     left: float = 0.0
+    record_range: str = ""   # the record's first and last Bates number
 
     def as_list(self) -> list[str]:
         return [self.bates, self.record, "" if self.page is None else str(self.page), self.code, self.label,
@@ -85,6 +86,8 @@ def rows(job, outcomes, names: dict[str, str]) -> list[Row]:
         o = released.get(ctx.record.relpath)
         if o is None:
             continue
+        span = f"{num.settings.number(first)} - {num.settings.number(first + o.pages - 1)}"
+        start = len(out)
         for n in range(o.pages):
             number = num.settings.number(first + n)
             wp = ctx.withheld.get(n)
@@ -104,6 +107,8 @@ def rows(job, outcomes, names: dict[str, str]) -> list[Row]:
                 page_rows.append(Row(number, o.output_name, n + 1, b.reason, r.label if r else b.reason,
                                      ", ".join(kinds), r.basis if r else "", top=b.rect[1], left=b.rect[0]))
             out += sorted(page_rows, key=lambda r: (round(r.top), r.left))
+        for r in out[start:]:
+            r.record_range = span
     for o in outcomes:
         if o.status == "withheld":
             out.append(Row("", names.get(o.record.relpath, ""), None, "", "record not released", "record withheld in full",
@@ -133,8 +138,8 @@ table { border-collapse: collapse; width: 100%; } td, th { border: 0.5pt solid #
 th { background-color: #ddd; text-align: left; }
 """
 
-INTRO = ("This log lists every redaction in the records released to you, one row for each box on a "
-         "page, by the production (Bates) number printed at the foot of the page: the code printed on the box, "
+INTRO = ("This log lists every redaction in the records released to you, one row for each black box on a "
+         "page, by the production (Bates) number printed in the margin of the page: the code printed on the box, "
          "the kind of information withheld and the legal basis for withholding it. Pages and records withheld "
          "in full are listed with the reason. The withheld information itself is never shown.")
 
@@ -149,12 +154,14 @@ def _pdf(request_id: str, rows_: list[Row], reasons: dict) -> bytes:
             f"<p>{sum(not r.in_full for r in rows_)} redaction(s); {sum(r.in_full == 'page' for r in rows_)} page(s) "
             f"and {len(records)} record(s) withheld in full.</p>"]
     if boxes:
-        body.append("<table><tr><th>Bates</th><th>Released file, page</th><th>Code</th><th>Information withheld</th>"
-                    "<th>Legal basis</th></tr>")
+        body.append("<table><tr><th>Bates</th><th>Code</th><th>Information withheld</th><th>Legal basis</th></tr>")
+        current = None
         for r in boxes:
+            if r.record != current:
+                current = r.record
+                body.append(f'<tr><td colspan="4"><b>{e(current)}</b> (Bates {e(r.record_range)})</td></tr>')
             what = f"{e(r.label)} ({e(r.kind)})" + (f"<br/>{e(r.reason)}" if r.reason else "")
-            body.append(f"<tr><td>{e(r.bates)}</td><td>{e(r.record)}, p. {r.page}</td><td><b>{e(r.code)}</b></td>"
-                        f"<td>{what}</td><td>{e(r.basis)}</td></tr>")
+            body.append(f"<tr><td>{e(r.bates)}</td><td><b>{e(r.code)}</b></td><td>{what}</td><td>{e(r.basis)}</td></tr>")
         body.append("</table>")
     if records:
         body.append("<h2>Records withheld in full</h2><table><tr><th>Record</th><th>Reason</th></tr>")
@@ -169,7 +176,7 @@ def _pdf(request_id: str, rows_: list[Row], reasons: dict) -> bytes:
 def fixed_words(reasons: dict, request_id: str) -> set[str]:
     """Words the log's fixed wording uses (headings, intro, labels, kinds, bases)."""
     text = " ".join([INTRO, request_id, " ".join(COLUMNS), "Exemption log request redaction(s) page(s) and record(s) "
-                     "withheld in full Bates Released file page p Code Information withheld Legal basis Records "
+                     "withheld in full Bates Released file page p Code Information withheld Legal basis Records pdf "
                      "Record Reason Reason codes codes not released", " ".join(_EXACT.values()),
                      " ".join(k for _, k in _PARTS), OTHER_KIND]
                     + [f"{c} {v.label} {v.basis}" for c, v in reasons.items()])

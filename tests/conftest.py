@@ -40,6 +40,17 @@ def cli():
     return run
 
 
+PRODUCTION_SAMPLE = "2026-1884-parent-guardian"   # Office files, a photo, a TIFF, a thread (issue 16)
+
+
+@pytest.fixture(scope="session")
+def production_release(cli, tmp_path_factory):
+    """The production sample released once for the session: (exit code, output, OUT folder)."""
+    out = tmp_path_factory.mktemp("production")
+    code, output = cli("release", SAMPLES / "requests" / PRODUCTION_SAMPLE, "--out", out, "-q")
+    return code, output, out
+
+
 def norm(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).replace("\u00ad", "").replace("’", "'")
     return " ".join(t.split()).casefold()
