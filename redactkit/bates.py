@@ -280,13 +280,18 @@ def _strip(page: pymupdf.Page, height: float) -> float:
     if top_free >= height + 2 * PAD:
         gap = min(EDGE, (top_free - height) / 2)
         return rect.y0 + gap
-    return _enlarge(page, height + 2 * PAD)
+    return _enlarge(page, height)
 
 
-def _enlarge(page: pymupdf.Page, extra: float) -> float:
-    """Make the page `extra` points taller on a side that does not move the coordinates of what
-    is on it (the media box's bottom or right, as stored); returns the top of the new strip in
-    visual coordinates (the visual bottom for rotation 0 and 90, the visual top for 180 and 270)."""
+def _enlarge(page: pymupdf.Page, height: float) -> float:
+    """Make the page taller by a strip for a stamp `height` high, on a side that does not move
+    the coordinates of what is on it (the media box's bottom or right, as stored): the visual
+    bottom for rotation 0 and 90, the visual top for 180 and 270. The strip is whole quarter
+    inches, so that renders of the page align with the source's to the pixel. Returns the top of
+    the stamp in visual coordinates, centred in the strip."""
+    import math
+
+    extra = 18.0 * math.ceil((height + 2 * PAD) / 18.0)
     mb = page.mediabox
     rot = page.rotation % 360
     if rot in (0, 180):
@@ -294,4 +299,4 @@ def _enlarge(page: pymupdf.Page, extra: float) -> float:
     else:
         page.set_mediabox(pymupdf.Rect(mb.x0, mb.y0, mb.x1 + extra, mb.y1))
     rect = page.rect
-    return rect.y1 - extra + PAD if rot in (0, 90) else rect.y0 + PAD
+    return rect.y1 - (extra + height) / 2 if rot in (0, 90) else rect.y0 + (extra - height) / 2

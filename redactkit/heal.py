@@ -78,7 +78,8 @@ def expected(ctx: RecordContext) -> Expected:
                     redactions={n: reds for n, reds in ctx.redactions.items() if n not in slips},
                     boxes=[b for b in ctx.boxes if b.page not in slips],
                     ocr_pages={n for n, pt in ctx.pages.items() if pt.ocr and n not in slips}, slips=slips,
-                    stamps=dict(ctx.stamps))
+                    stamps=dict(ctx.stamps),
+                    scan_source=ctx.scan_source)
 
 
 def slip_text(ctx: RecordContext, wp: WithheldPage) -> str:

@@ -65,6 +65,7 @@ class RecordContext:
     outcome: RecordOutcome | None = None
     pending: list[Callable[[], list[list[Finding]]]] = field(default_factory=list)   # detection under way
     stamps: dict[int, bates_mod.Stamp] = field(default_factory=dict)     # each page's Bates stamp
+    scan_source: bytes | None = field(default=None, repr=False)   # a scanned record before redaction
 
     @property
     def page_count(self) -> int:
@@ -236,6 +237,9 @@ def planned(ctx: RecordContext) -> None:
 def redact(ctx: RecordContext) -> None:
     """True redaction, page by page: boxes built from the characters each redaction covers."""
     blank = ctx.job.recipe.blank_images
+    if any(pt.ocr for pt in ctx.pages.values()):
+        # the scanned pages as they were: the verifier compares the released pixels with them
+        ctx.scan_source = ctx.doc.tobytes()
     for n in sorted(ctx.pages):
         if n in ctx.withheld:
             continue

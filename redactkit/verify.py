@@ -83,6 +83,7 @@ class Expected:
     ocr_pages: set[int] = field(default_factory=set)
     slips: dict[int, str] = field(default_factory=dict)   # pages replaced by a slip sheet: its text
     stamps: dict = field(default_factory=dict)            # page -> bates.Stamp (its texts and rects)
+    scan_source: bytes | None = field(default=None, repr=False)   # the scanned pages before redaction (a PDF)
 
     def values(self, page: int) -> set[str]:
         return {r.finding.text for r in self.redactions.get(page, ())
@@ -109,7 +110,7 @@ def verify(path: Path, expected: Expected, redetect: Redetect | None = None) -> 
             return problems
         problems += check_metadata(doc, pike)
         problems += check_objects(pike, expected.all_values())
-        ocr_reads = _ocr_reads(doc, expected, problems)
+        ocr_reads = _ocr_reads(doc, pdf, expected, problems)
         for n in range(doc.page_count):
             stamp = expected.stamps.get(n)
             if n in expected.slips:
@@ -128,7 +129,8 @@ def verify(path: Path, expected: Expected, redetect: Redetect | None = None) -> 
                 texts = {"ocr": ocr_reads[n]}
             problems += check_values(n, texts, expected)
             if redetect is not None:
-                problems += check_redetect(n, texts.get("pdfium", texts.get("ocr", "")), redetect)
+                engine = "pdfium" if "pdfium" in texts else "ocr"
+                problems += check_redetect(n, texts[engine], redetect, engine)
         return problems
     finally:
         doc.close()
@@ -280,12 +282,12 @@ def check_values(n: int, texts: dict[str, str], expected: Expected) -> list[Prob
     return problems
 
 
-def check_redetect(n: int, text: str, redetect: Redetect) -> list[Problem]:
+def check_redetect(n: int, text: str, redetect: Redetect, engine: str = "pdfium") -> list[Problem]:
     found = redetect(text, n)
     if not found:
         return []
     codes = tuple(sorted({r.reason for r in found}))
-    return [Problem("redetected", n, "pdfium", codes, f"re-detection found {len(found)} value(s) to redact "
+    return [Problem("redetected", n, engine, codes, f"re-detection found {len(found)} value(s) to redact "
                     f"({','.join(codes)})", values=tuple(r.finding.text for r in found), findings=tuple(found))]
 
 
@@ -308,8 +310,10 @@ def check_scan(n: int, page: pymupdf.Page, pdfium_text: str, boxes: list[Redacti
 def check_slip(n: int, doc, pdf, slip_text: str, stamp: tuple[str, ...] = ()) -> list[Problem]:
     for engine, text in (("mupdf", doc[n].get_text()), ("pdfium", _pdfium_text(pdf[n]))):
         read = norm(text)
-        for part in stamp:      # the page's Bates stamp, once each
-            read = read.replace(norm(part), " ", 1)
+        for part in reversed(stamp):      # the page's Bates stamp, once each, after the slip's text
+            at = read.rfind(norm(part))
+            if at >= 0:
+                read = read[:at] + " " + read[at + len(norm(part)):]
         if norm(read) != norm(slip_text):
             return [Problem("slip_sheet", n, engine, detail=f"the slip sheet carries other text ({engine})")]
     return []
@@ -317,19 +321,68 @@ def check_slip(n: int, doc, pdf, slip_text: str, stamp: tuple[str, ...] = ()) ->
 
 # --- reading ---------------------------------------------------------------------------------
 
-def _ocr_reads(doc, expected: Expected, problems: list[Problem]) -> dict[int, str]:
-    """The scanned pages as OCR reads them outside the boxes."""
+def _ocr_reads(doc, pdf, expected: Expected, problems: list[Problem]) -> dict[int, str]:
+    """What OCR can read on the released scans. With the pages as they were before redaction at
+    hand, a page is read only where it changed: its pixels outside the boxes must be exactly the
+    source's (rendered by PDFium, not the MuPDF that redacted them), and the lines that hold boxes
+    are read again by OCR (a glyph's remnant beside a box would show there). Without them, the
+    whole page is read again."""
     pages = sorted(expected.ocr_pages - set(expected.slips))
     if not pages:
         return {}
-    from .ingest.scan import ocr_outside_many
+    from .ingest import scan
+    boxes = {n: [b.rect for b in expected.boxes if b.page == n] for n in pages}
+    stamps = {n: list(getattr(expected.stamps.get(n), "rects", ())) for n in pages}
     try:
-        return ocr_outside_many(doc, {n: [b.rect for b in expected.boxes if b.page == n]
-                                      + list(getattr(expected.stamps.get(n), "rects", ())) for n in pages})
+        if expected.scan_source is None:
+            return scan.ocr_outside_many(doc, {n: boxes[n] + stamps[n] for n in pages})
+        source = pdfium.PdfDocument(expected.scan_source)
+        try:
+            for n in pages:
+                if not _same_outside(pdf[n], source[n], boxes[n] + stamps[n]):
+                    problems.append(Problem("scan_pixels", n, "pdfium", detail="the scan's pixels outside the "
+                                            "boxes differ from the source"))
+        finally:
+            source.close()
+        # the stamp blanked too where a line with boxes is read (OCR could misread its number)
+        return scan.ocr_bands_many(doc, {n: boxes[n] + (stamps[n] if boxes[n] else []) for n in pages})
     except Exception:
         problems.extend(Problem("scan_ocr", n, "ocr", detail="the released scan cannot be read back by OCR")
                         for n in pages)
         return {}
+
+
+RENDER_DPI = 100
+
+
+def _same_outside(page, source_page, rects) -> bool:
+    """Whether the released page renders exactly as the source page outside the boxes (a margin
+    of two pixels around each)."""
+    import numpy as np
+
+    def grey(p):
+        a = p.render(scale=RENDER_DPI / 72, grayscale=True).to_numpy()
+        return a.reshape(a.shape[0], a.shape[1], -1)[:, :, 0].astype(np.int16)
+    a, b = grey(page), grey(source_page)
+    if a.shape != b.shape:
+        # a page made taller for its Bates stamp: the source's part of it is at the top (or, on a
+        # page turned 180 or 270 degrees, at the bottom); the stamp's strip is not the source's
+        if a.shape[1] != b.shape[1] or a.shape[0] < b.shape[0]:
+            return False
+        return any(_same_outside_array(part, b, rects, z0)
+                   for part, z0 in ((a[:b.shape[0]], 0), (a[a.shape[0] - b.shape[0]:], a.shape[0] - b.shape[0])))
+    return _same_outside_array(a, b, rects, 0)
+
+
+def _same_outside_array(a, b, rects, offset: int) -> bool:
+    import numpy as np
+
+    keep = np.ones(a.shape, bool)
+    z = RENDER_DPI / 72
+    for x0, y0, x1, y1 in rects:
+        keep[max(0, int(y0 * z) - 2 - offset):max(0, int(y1 * z) + 3 - offset),
+             max(0, int(x0 * z) - 2):int(x1 * z) + 3] = False
+    return not (np.abs(a - b)[keep] > 32).any()
 
 
 def _pdfium_text(page) -> str:

@@ -498,7 +498,7 @@ def school_tiff(c: dict, path: Path) -> None:
     ch, t = c["child"], c["teacher"]
     pages = [("Attendance record", f"School: {c['school']}\nStudent: {ch['name']}\nStudent ID: {c['student_id']}\n"
               f"Teacher: {t['name']}\n\n{c['narrative'][4]}"),
-             ("Teacher's note", f"{ch['first']} was late on three mornings this month. {t['name']} spoke with "
+             ("Classroom note", f"{ch['first']} was late on three mornings this month. {t['name']} spoke with "
               f"{c['mother']['name']} about it.\n\n{c['narrative'][3]}"),
              ("Contact sheet", f"Emergency contact: {c['foster2']['name']}, {c['foster_phone']}\n"
               f"Address on file: {c['foster_street']}, {c['foster_city']}\n\n{c['narrative'][5]}")]

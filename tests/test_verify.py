@@ -119,3 +119,43 @@ def test_scan_covered_but_not_blanked_is_caught(tmp_path):
     save(doc, tmp_path / "covered.pdf")
     problems, said = verify_pdf(tmp_path / "covered.pdf", {0: pt.text}, {0: [red]}, boxes, ocr_pages={0})
     assert "scan pixels remain under a box" in said
+
+
+def _redacted_scan(tmp_path, shrink_right: float = 0.0):
+    """A scanned letter with "Gustavo Lindqvist" redacted in its pixels (the box cut short on the
+    right by `shrink_right` of its width); returns the verifier's view of it."""
+    from redactkit.ingest.pdf import read_pages
+    from test_scans import LETTER, _scan_pdf
+
+    _scan_pdf(tmp_path / "scan.pdf", LETTER)
+    doc = pymupdf.open(tmp_path / "scan.pdf")
+    (pt,) = read_pages(doc)
+    start = pt.text.index("Gustavo")
+    red = Redaction(Finding(0, start, start + len("Gustavo Lindqvist"), "Gustavo Lindqvist", "PERSON", 1, "t",
+                            "G", "collateral"), "redact", "TP")
+    boxes = boxes_for(pt, [red])
+    for b in boxes:
+        x0, y0, x1, y1 = b.rect
+        b.rect = (x0, y0, x1 - shrink_right * (x1 - x0), y1)
+    source = doc.tobytes()
+    redact_page(doc[0], boxes)
+    sanitise(doc)
+    return doc, pt, red, boxes, source
+
+
+def test_a_scan_is_verified_where_it_changed(tmp_path):
+    """The released scan's pixels outside the boxes must be the source's; the lines holding boxes
+    are read again by OCR: a name half outside its box is found there."""
+    doc, pt, red, boxes, source = _redacted_scan(tmp_path)
+    save(doc, tmp_path / "ok.pdf")
+    expected = Expected(1, {0: pt.text}, {0: [red]}, boxes, {0}, scan_source=source)
+    assert verify(tmp_path / "ok.pdf", expected) == []
+    doc[0].draw_rect(pymupdf.Rect(400, 700, 420, 720), color=(0, 0, 0), fill=(0, 0, 0))   # changed elsewhere
+    save(doc, tmp_path / "changed.pdf")
+    assert [p.kind for p in verify(tmp_path / "changed.pdf", expected)] == ["scan_pixels"]
+    doc, pt, red, boxes, source = _redacted_scan(tmp_path, shrink_right=0.6)
+    save(doc, tmp_path / "short.pdf")
+    surname = Redaction(Finding(0, 0, 9, "Lindqvist", "PERSON", 1, "roster"), "redact", "TP")
+    problems = verify(tmp_path / "short.pdf", Expected(1, {0: pt.text}, {0: [red]}, boxes, {0}, scan_source=source),
+                      redetect=lambda text, page: [surname] if "Lindqvist" in text else [])
+    assert ("redetected", "ocr") in {(p.kind, p.engine) for p in problems}
