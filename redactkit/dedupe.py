@@ -57,7 +57,8 @@ same_bytes.phase = "ingest"
 
 def same_text(contexts: list[RecordContext]) -> int:
     """After every record is read: mark the records whose every page reads as an earlier one's.
-    Returns how many were marked."""
+    Returns how many were marked. (A text PDF's pictures are compared only when its text is an
+    earlier record's: hashing pictures costs a decoding of each.)"""
     seen: dict = {}
     marked = 0
     for ctx in contexts:
@@ -67,11 +68,24 @@ def same_text(contexts: list[RecordContext]) -> int:
         if sum(len(t) for t in texts) < MIN_CHARS:
             continue
         scans = all(ctx.pages[n].ocr for n in range(ctx.page_count))
-        key = (texts, None if scans else _pictures(ctx))
-        first = seen.setdefault(key, ctx)
-        if first is not ctx:
-            _mark(ctx, first, SAME_SCAN if scans else SAME_TEXT)
-            marked += 1
+        earlier = seen.setdefault((texts, scans), [])
+        if not earlier:
+            earlier.append((ctx, None))
+            continue
+        pictures = None if scans else _pictures(ctx)
+        first = None
+        for i, (other, theirs) in enumerate(earlier):
+            if not scans and theirs is None:
+                theirs = _pictures(other)
+                earlier[i] = (other, theirs)
+            if scans or theirs == pictures:
+                first = other
+                break
+        if first is None:
+            earlier.append((ctx, pictures))
+            continue
+        _mark(ctx, first, SAME_SCAN if scans else SAME_TEXT)
+        marked += 1
     return marked
 
 

@@ -153,15 +153,16 @@ def _pdf(request_id: str, rows_: list[Row], reasons: dict) -> bytes:
     body = [f"<h1>Exemption log: request {e(request_id)}</h1><p>{e(INTRO)}</p>",
             f"<p>{sum(not r.in_full for r in rows_)} redaction(s); {sum(r.in_full == 'page' for r in rows_)} page(s) "
             f"and {len(records)} record(s) withheld in full.</p>"]
-    if boxes:
-        body.append("<table><tr><th>Bates</th><th>Code</th><th>Information withheld</th><th>Legal basis</th></tr>")
-        current = None
-        for r in boxes:
-            if r.record != current:
-                current = r.record
-                body.append(f'<tr><td colspan="4"><b>{e(current)}</b> (Bates {e(r.record_range)})</td></tr>')
-            what = f"{e(r.label)} ({e(r.kind)})" + (f"<br/>{e(r.reason)}" if r.reason else "")
-            body.append(f"<tr><td>{e(r.bates)}</td><td><b>{e(r.code)}</b></td><td>{what}</td><td>{e(r.basis)}</td></tr>")
+    head = "<table><tr><th>Bates</th><th>Code</th><th>Information withheld</th><th>Legal basis</th></tr>"
+    current = None
+    for r in boxes:         # a table per released file (a row spanning the columns can stall the layout)
+        if r.record != current:
+            body.append("</table>" if current is not None else "")
+            current = r.record
+            body.append(f"<p><b>{e(current)}</b> (Bates {e(r.record_range)})</p>{head}")
+        what = f"{e(r.label)} ({e(r.kind)})" + (f"<br/>{e(r.reason)}" if r.reason else "")
+        body.append(f"<tr><td>{e(r.bates)}</td><td><b>{e(r.code)}</b></td><td>{what}</td><td>{e(r.basis)}</td></tr>")
+    if current is not None:
         body.append("</table>")
     if records:
         body.append("<h2>Records withheld in full</h2><table><tr><th>Record</th><th>Reason</th></tr>")

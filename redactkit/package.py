@@ -196,17 +196,27 @@ def _log_note(m: dict) -> str:
             "production (Bates) number, with the kind of information withheld and its legal basis.</p>")
 
 
+MAX_LAYOUT_PAGES = 5000
+
+
 def html_pdf(body: str, css: str) -> bytes:
-    """A small HTML document laid out on US Letter pages with 0.75 in margins, as PDF bytes."""
+    """A small HTML document laid out on US Letter pages with 0.75 in margins, as PDF bytes.
+    Raises RuntimeError if the layout makes no progress (MuPDF's Story can place nothing on page
+    after page for some tables) or runs past MAX_LAYOUT_PAGES pages."""
     story = pymupdf.Story(html=body, user_css=css)
     out = io.BytesIO()
     writer = pymupdf.DocumentWriter(out)
-    more = True
+    more, pages, stuck = True, 0, 0
     while more:
         dev = writer.begin_page(pymupdf.paper_rect("letter"))
-        more, _ = story.place(pymupdf.paper_rect("letter") + (54, 54, -54, -54))
+        more, filled = story.place(pymupdf.paper_rect("letter") + (54, 54, -54, -54))
+        filled = pymupdf.Rect(filled)
         story.draw(dev)
         writer.end_page()
+        pages += 1
+        stuck = stuck + 1 if more and (filled.is_empty or filled.height < 1) else 0
+        if more and (stuck >= 3 or pages >= MAX_LAYOUT_PAGES):
+            raise RuntimeError("the layout makes no progress")
     writer.close()
     return out.getvalue()
 

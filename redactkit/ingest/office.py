@@ -124,7 +124,14 @@ def _package_kind(data: bytes, what: str) -> str:
 def _layout(body: str, pictures: list[tuple[str, bytes]]) -> pymupdf.Document:
     from ..package import html_pdf
 
-    doc = pymupdf.open("pdf", html_pdf(body or "<p></p>", CSS))
+    try:
+        data = html_pdf(body or "<p></p>", CSS)
+    except RuntimeError:       # MuPDF's layout can stall on merged table cells: lay them out unmerged
+        try:
+            data = html_pdf(re.sub(r' (?:colspan|rowspan)="\d+"', "", body), CSS)
+        except RuntimeError:
+            raise Unreadable("the document cannot be laid out as pages; withheld for manual review") from None
+    doc = pymupdf.open("pdf", data)
     for label, data in pictures[:MAX_PICTURES]:
         _picture_page(doc, label, data)
     return doc
