@@ -56,6 +56,7 @@ def boxes_for(page: PageText, redactions: list[Redaction]) -> list[RedactionBox]
             w0 = chars[0][2] - chars[0][0]; w1 = chars[-1][2] - chars[-1][0]
             spans.setdefault(line, []).append((x0 + h_inset * w0, y0, x1 - h_inset * w1, y1, red,
                                                page.baselines[idx[0]], max(page.sizes[i] for i in idx)))
+    kept = _kept_by_line(page, redactions, set(spans)) if not page.ocr else {}
     out: list[RedactionBox] = []
     for line, items in spans.items():
         items.sort(key=lambda t: t[0])
@@ -68,10 +69,34 @@ def boxes_for(page: PageText, redactions: list[Redaction]) -> list[RedactionBox]
         for g in groups:
             x0 = min(t[0] for t in g); x1 = max(t[2] for t in g)
             y0 = min(t[1] for t in g); y1 = max(t[3] for t in g)
+            # a kept character whose glyph box reaches under the box (a closing bracket set tight
+            # against a removed digit) must not end up hidden under it: the box stops at it
+            for c in kept.get(line, ()):
+                cx = (c[0] + c[2]) / 2
+                if x0 < cx < x1:
+                    if cx >= (x0 + x1) / 2:
+                        x1 = min(x1, c[0])
+                    else:
+                        x0 = max(x0, c[2])
+            if x1 <= x0:
+                continue
             h = y1 - y0
             main = max(g, key=lambda t: t[2] - t[0])[4]
             out.append(RedactionBox(page.number, (x0, y0 + v_shrink * h, x1, y1 - v_shrink * h), main.reason, main,
                                     tuple(t[4] for t in g), g[0][5], max(t[6] for t in g)))
+    return out
+
+
+def _kept_by_line(page: PageText, redactions: list[Redaction], lines: set[int]) -> dict[int, list]:
+    """The boxes of the characters no redaction covers, on the lines that have boxes."""
+    covered = set()
+    for red in redactions:
+        if red.decision == "redact":
+            covered.update(range(red.finding.start, red.finding.end))
+    out: dict[int, list] = {}
+    for i, line in enumerate(page.lines):
+        if line in lines and i not in covered and page.boxes[i] is not None and not page.text[i].isspace():
+            out.setdefault(line, []).append(page.boxes[i])
     return out
 
 

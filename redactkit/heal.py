@@ -2,9 +2,10 @@
 
 `heal` tries, in this order, and the first that makes verification pass wins:
 1. redact again: what the verifier's re-detection found on a page, and a redacted value still
-   readable there, are redacted in the saved file (they are logged as found on verification),
-   and a string object that carries a redacted value is emptied; then verify again. At most
-   MAX_PASSES such passes.
+   readable there, are redacted in the saved file (they are logged as found on verification);
+   a page with text under a box has its boxes applied again (a character the redaction moved
+   under a box, or that MuPDF left there, goes with them); a string object that carries a
+   redacted value is emptied; then verify again. At most MAX_PASSES such passes.
 2. withhold the page: each page that still fails is replaced by a slip sheet naming its page
    number, the reason codes of what could not be shown removed, and their legal basis; then
    verify again.
@@ -27,13 +28,13 @@ from . import bates as bates_mod
 from .ingest.pdf import page_text
 from .text import value_pattern
 from .types import Finding, Redaction, WithheldPage
-from .verify import DOCUMENT_KINDS, Expected, verify
+from .verify import DOCUMENT_KINDS, Expected, _pdfium_chars, verify
 
 if TYPE_CHECKING:
     from .pipeline import RecordContext
 
 MAX_PASSES = 2
-HEALABLE = {"redetected", "value_readable", "object_value"}
+HEALABLE = {"redetected", "value_readable", "object_value", "text_under_box"}
 
 
 def heal(ctx: RecordContext) -> None:
@@ -113,11 +114,17 @@ def _redact_found(ctx: RecordContext) -> set[int]:
                             and r.finding.text == v), None)
                 if src is not None:
                     todo.setdefault(p.page, []).append((v, src))
-    if not todo:
+    again = {p.page for p in ctx.problems if p.kind == "text_under_box" and p.page not in ctx.withheld}
+    if not todo and not again:
         return set()
     changed: set[int] = set()
 
     def fix(doc: pymupdf.Document) -> None:
+        for n in sorted(again):
+            _remove_hidden(doc[n], [b for b in ctx.boxes if b.page == n], ctx.pages.get(n))
+        for n in sorted(again - set(todo)):
+            apply_mod.redact_page(doc[n], [b for b in ctx.boxes if b.page == n])
+            changed.add(n)
         pdf = pdfium.PdfDocument(str(ctx.output))
         try:
             for n, items in todo.items():
@@ -140,8 +147,9 @@ def _redact_found(ctx: RecordContext) -> set[int]:
                                     "redact", like.reason)
                     reds.append(red)
                     boxes.append(apply_mod.RedactionBox(n, rect, like.reason, red, (red,)))
-                if boxes:
-                    apply_mod.redact_page(doc[n], boxes)
+                if boxes or n in again:
+                    # with the page's earlier boxes too when text was left under them
+                    apply_mod.redact_page(doc[n], boxes + ([b for b in ctx.boxes if b.page == n] if n in again else []))
                     ctx.boxes += boxes
                     ctx.redactions.setdefault(n, []).extend(reds)
                     changed.add(n)
@@ -176,6 +184,29 @@ def _empty_strings(ctx: RecordContext) -> None:
     os.replace(tmp, ctx.output)
 
 
+def _remove_hidden(page: pymupdf.Page, boxes, source) -> None:
+    """Remove the characters left under the boxes. MuPDF sometimes sets a line anew when it
+    removes part of it, and a kept character lands under a box; where MuPDF then looks for that
+    character to remove it is where the source had it, so each is removed over both places (no
+    box is drawn for it: it already lies under one)."""
+    from .verify import _index, _is_label, _mupdf_chars, _under
+
+    bands = _index(_mupdf_chars(page))
+    labels = [(b.label_rect, b.label) for b in boxes if b.label_rect and b.label]
+    was = [(c, box) for c, box in zip(source.text, source.boxes) if box is not None] if source and source.boxes else []
+    for b in boxes:
+        for ch in _under(bands, b):
+            if _is_label(ch, labels):
+                continue
+            rect = pymupdf.Rect(ch[1:])
+            for c, box in was:
+                if c == ch[0] and abs(box[1] - ch[2]) < 2 and abs(box[0] - ch[1]) < 20:
+                    rect |= pymupdf.Rect(box)
+            page.add_redact_annot(rect)
+    page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_NONE, graphics=pymupdf.PDF_REDACT_LINE_ART_NONE,
+                          text=pymupdf.PDF_REDACT_TEXT_REMOVE)
+
+
 def _rewrite(ctx: RecordContext, change) -> None:
     """Open the saved file, change it, remove what is not page content, save it in its place."""
     doc = pymupdf.open(ctx.output)
@@ -208,22 +239,15 @@ def _in_label(out, start: int, end: int, ctx: RecordContext) -> bool:
 
 def _pdfium_rects(page, rx) -> list[tuple[float, float, float, float]]:
     """Rectangles (top-left origin, one per visual line) over the matches of `rx` in PDFium's text."""
-    tp = page.get_textpage()
-    x0, _, _, y1 = page.get_cropbox()      # MuPDF's coordinates start at the crop box's top-left
+    chars = _pdfium_chars(page)
+    text = "".join(c[0] for c in chars)
     rects = []
-    try:
-        text = tp.get_text_range()
-        for m in rx.finditer(text):
-            lines: dict[int, list] = {}
-            for i in range(m.start(), min(m.end(), tp.count_chars())):
-                if text[i].isspace():
-                    continue
-                left, bottom, right, top = tp.get_charbox(i)
-                lines.setdefault(round(y1 - top), []).append((left - x0, y1 - top, right - x0, y1 - bottom))
-            for boxes in lines.values():
-                x0 = min(b[0] for b in boxes); y0 = min(b[1] for b in boxes)
-                x1 = max(b[2] for b in boxes); y1 = max(b[3] for b in boxes)
-                rects.append((x0, y0, x1, y1))
-    finally:
-        tp.close()
+    for m in rx.finditer(text):
+        lines: dict[int, list] = {}
+        for c in chars[m.start():m.end()]:
+            if not c[0].isspace():
+                lines.setdefault(round(c[2]), []).append(c[1:])
+        for boxes in lines.values():
+            rects.append((min(b[0] for b in boxes), min(b[1] for b in boxes),
+                          max(b[2] for b in boxes), max(b[3] for b in boxes)))
     return rects

@@ -167,12 +167,16 @@ def check_objects(pike: pikepdf.Pdf, values: set[str]) -> list[Problem]:
         if depth > 40:
             return
         if isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
-            for key in list(obj.keys()):
+            try:
+                keys = list(obj.keys())
+            except UnicodeDecodeError:   # a key that is not UTF-8: syntax, not text
+                keys = []
+            for key in keys:
                 value = obj.get(key)
                 if key in _FORBIDDEN and not _is_null(value):
                     active.add(key)
-                if isinstance(value, pikepdf.Name) and str(value) in _FORBIDDEN:
-                    active.add(str(value))
+                if isinstance(value, pikepdf.Name) and _name(value) in _FORBIDDEN:
+                    active.add(_name(value))
                 if isinstance(value, pikepdf.Object) and not value.is_indirect:
                     yield from strings(value, path + (key,), depth + 1)
         elif isinstance(obj, pikepdf.Array):
@@ -232,6 +236,13 @@ def _stream_strings(stream: pikepdf.Stream, index) -> list[Problem]:
 def _carried(text: str, index: ValueIndex) -> tuple[str, ...]:
     """The redacted values readable in a string, word-bounded."""
     return tuple(dict.fromkeys(v for _, _, v in index.finditer(reading(text)))) if index and text else ()
+
+
+def _name(value: pikepdf.Name) -> str:
+    try:
+        return str(value)
+    except UnicodeDecodeError:
+        return ""
 
 
 def _is_null(value) -> bool:
@@ -404,16 +415,21 @@ def _mupdf_chars(page: pymupdf.Page) -> list[Char]:
 
 
 def _pdfium_chars(page) -> list[Char]:
-    """PDFium's characters in MuPDF's page coordinates: from the crop box's top-left corner (a
-    page whose box does not start at 0,0, such as one made taller for its Bates stamp)."""
+    """PDFium's characters with their boxes, in MuPDF's page coordinates (from the crop box's
+    top-left corner: a page whose box does not start at 0,0, such as one made taller for its
+    Bates stamp): each character asked for by its index (the text of the whole page does not map
+    to indexes one to one: generated line breaks, astral characters)."""
+    import pypdfium2.raw as raw
+
     tp = page.get_textpage()
     x0, _, _, y1 = page.get_cropbox()
     out = []
     try:
-        text = tp.get_text_range()
         for i in range(tp.count_chars()):
+            code = raw.FPDFText_GetUnicode(tp.raw, i)
             left, bottom, right, top = tp.get_charbox(i)
-            out.append((text[i] if i < len(text) else "?", left - x0, y1 - top, right - x0, y1 - bottom))
+            c = chr(code) if 0 < code < 0x110000 else "?"
+            out.append((c, left - x0, y1 - top, right - x0, y1 - bottom))
     finally:
         tp.close()
     return out
