@@ -35,7 +35,8 @@ _EXACT = {"PERSON": "name", "ROSTER_PERSON": "name", "FACE": "face in a photogra
           "SPECIAL_HIV": "HIV-related information", "SPECIAL_MENTAL_HEALTH": "mental-health information",
           "SPECIAL_SUD": "substance-use treatment information", "NRP": "nationality, religion or political group",
           "CASE_NUMBER": "case number", "US_SSN": "Social Security number"}
-_PARTS = [("PHONE", "phone number"), ("FAX", "phone number"), ("EMAIL", "e-mail address"), ("SSN", "Social Security number"),
+_PARTS = [("PHONE", "phone number"), ("FAX", "phone number"), ("EMAIL", "e-mail address"),
+          ("SSN", "Social Security number"),
           ("ADDRESS", "address"), ("STREET", "address"), ("ZIP", "address"), ("LOCATION", "place"),
           ("STATE", "place"), ("DATE", "date"), ("YEAR", "date"), ("TIME", "date"), ("AGE", "age"),
           ("URL", "web address"), ("DOMAIN", "web address"), ("IP_", "network address"),
@@ -111,7 +112,8 @@ def rows(job, outcomes, names: dict[str, str]) -> list[Row]:
             r.record_range = span
     for o in outcomes:
         if o.status == "withheld":
-            out.append(Row("", names.get(o.record.relpath, ""), None, "", "record not released", "record withheld in full",
+            out.append(Row("", names.get(o.record.relpath, ""), None, "", "record not released",
+                           "record withheld in full",
                            "", "record", o.reason))
     return out
 
@@ -134,7 +136,8 @@ def write(release_dir: Path, request_id: str, rows_: list[Row], reasons: dict) -
 _CSS = """
 body { font-family: sans-serif; font-size: 8.5pt; }
 h1 { font-size: 14pt; margin-bottom: 2pt; } h2 { font-size: 11pt; margin-top: 8pt; }
-table { border-collapse: collapse; width: 100%; } td, th { border: 0.5pt solid #888; padding: 1.5pt; vertical-align: top; }
+table { border-collapse: collapse; width: 100%; }
+td, th { border: 0.5pt solid #888; padding: 1.5pt; vertical-align: top; }
 th { background-color: #ddd; text-align: left; }
 """
 

@@ -91,7 +91,8 @@ def write_layer(page: pymupdf.Page, pt: PageText, spans: list[tuple[int, int]], 
                 continue
             scale = 100 * box.width / natural
             point = pymupdf.Point(box.x0, min(box.y0 + font.ascender * size, box.y1)) * to_pdf
-            ops.append(f"/{FONT} {size:.2f} Tf {scale:.2f} Tz 1 0 0 1 {point.x:.2f} {point.y:.2f} Tm ({_escape(text)}) Tj")
+            ops.append(f"/{FONT} {size:.2f} Tf {scale:.2f} Tz 1 0 0 1 {point.x:.2f} {point.y:.2f} Tm "
+                       f"({_escape(text)}) Tj")
     ops += ["ET", "Q"]
     _append(page, "\n".join(ops).encode("latin-1"))
     return len(words)

@@ -605,7 +605,7 @@ def email_thread(c: dict, path: Path) -> None:
     first.add_attachment(notes, maintype=ctype[0], subtype=ctype[1], filename="meeting_notes.docx")
     reply = EmailMessage()
     reply["From"] = first["To"]
-    reply["To"] = f"Supervisor <supervisor@ct.gov>"
+    reply["To"] = "Supervisor <supervisor@ct.gov>"
     reply["Subject"] = "Fwd: Notes from the school meeting"
     reply["Date"] = format_datetime(dt.datetime(2026, 3, 9, 11, 0, tzinfo=dt.timezone.utc))
     reply.set_content(f"Forwarding the teacher's notes on {ch['name']}, and her message below. "

@@ -93,7 +93,8 @@ def to_pdf(data: bytes, name: str) -> pymupdf.Document:
     else:
         raise Unreadable(f"unsupported file type ({suffix or 'no extension'}); withheld for manual handling")
     try:
-        body, pictures = {"docx": _docx, "xlsx": _xlsx, "odt": _odt, "rtf": _rtf, "txt": _txt, "html": _html}[kind](data)
+        convert = {"docx": _docx, "xlsx": _xlsx, "odt": _odt, "rtf": _rtf, "txt": _txt, "html": _html}[kind]
+        body, pictures = convert(data)
     except Unreadable:
         raise
     except Exception:
@@ -791,7 +792,8 @@ def _xlsx(data: bytes):
             cells[(r, c)] = (_cell_text(value), comment)
         total += len(cells)
         if total > MAX_CELLS:
-            raise Unreadable(f"spreadsheet too large to convert (over {MAX_CELLS:,} cells); withheld for manual handling")
+            raise Unreadable(f"spreadsheet too large to convert (over {MAX_CELLS:,} cells); "
+                             "withheld for manual handling")
         state = ws.sheet_state
         hidden_note = {"hidden": " (a hidden sheet)", "veryHidden": " (a very hidden sheet)"}.get(state, "")
         if hidden_note:
@@ -847,7 +849,9 @@ def _cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ", timespec="minutes") if (value.hour or value.minute) else value.date().isoformat()
+        if value.hour or value.minute:
+            return value.isoformat(sep=" ", timespec="minutes")
+        return value.date().isoformat()
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, float):
