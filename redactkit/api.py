@@ -33,7 +33,7 @@ from . import exemptions as exemptions_mod
 from . import ledger as ledger_mod
 from . import review as review_mod
 from .detect import Detector
-from .errors import ExitCode, OutputExists, PlanRefused, RedactkitError, UsageError
+from .errors import ExitCode, InvalidRequest, OutputExists, PlanRefused, RedactkitError, UsageError
 from .ingest import Unreadable, discover, expand, max_bytes
 from .package import cover_sheet, keyed_hash, log_key, manifest, sha256_file, totals, write_json
 from .pipeline import RecordContext, planned_record, propose_record, release_record, review_record
@@ -440,17 +440,24 @@ def _verify_manifest(job: Job, m: dict) -> None:
     derived = [m["request"]["case_id"] or ""]
     for r in m["records"]:
         derived += [r["source"], r.get("reason", ""), r.get("duplicate_of", {}).get("source", "")]
-    derived += [(m.get("production") or {}).get(k) or "" for k in ("prefix", "legend")]
     if _carries_redacted(job, "\n".join(derived)):
         raise RedactkitError("internal error: the manifest would carry a redacted value; nothing was released")
+    # the Bates prefix and legend are printed on every page: a name or number redacted in the
+    # request must not be in them (one word alone, "Page" or "Bates", is the wording, not a surname)
+    stamp = "\n".join((m.get("production") or {}).get(k) or "" for k in ("prefix", "legend"))
+    if _carries_redacted(job, stamp, whole=True):
+        raise InvalidRequest("the Bates prefix or legend (request.yaml production:, --bates-prefix, --legend) "
+                             "carries a name or number redacted in these records; nothing was released")
 
 
-def _carries_redacted(job: Job, text: str) -> bool:
-    """Whether a value redacted in this request can be read in `text`."""
+def _carries_redacted(job: Job, text: str, whole: bool = False) -> bool:
+    """Whether a value redacted in this request can be read in `text`. `whole`: only values of
+    more than one word or with a digit (a full name, a number), not a single word."""
     text = norm(text)
     # a value can stand in the text only if each of its words does: a cheap test before the pattern
     return any(all(w in text for w in norm(v).split()) and value_pattern(v).search(text)
-               for v in job.redacted if len(v.strip()) > 2)
+               for v in job.redacted if len(v.strip()) > 2
+               and (not whole or len(v.split()) > 1 or any(c.isdigit() for c in v)))
 
 
 def _commit(staging: Path, out_dir: Path, force: bool) -> None:

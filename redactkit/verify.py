@@ -116,7 +116,9 @@ def verify(path: Path, expected: Expected, redetect: Redetect | None = None) -> 
             if n in expected.slips:
                 problems += check_slip(n, doc, pdf, expected.slips[n], stamp.texts if stamp else ())
                 continue
-            texts = {"pdfium": _pdfium_text(pdf[n]), "mupdf": doc[n].get_text()}
+            parts = stamp.texts if stamp else ()
+            texts = {"pdfium": _unstamped(_pdfium_text(pdf[n]), parts),
+                     "mupdf": _unstamped(doc[n].get_text(), parts)}
             boxes = [b for b in expected.boxes if b.page == n]
             problems += check_under_boxes(n, doc[n], pdf[n], boxes)
             if n in expected.ocr_pages:
@@ -394,6 +396,16 @@ def _same_outside_array(a, b, rects, offset: int) -> bool:
         keep[max(0, int(y0 * z) - 2 - offset):max(0, int(y1 * z) + 3 - offset),
              max(0, int(x0 * z) - 2):int(x1 * z) + 3] = False
     return not (np.abs(a - b)[keep] > 32).any()
+
+
+def _unstamped(text: str, parts: tuple[str, ...]) -> str:
+    """The page's text without its Bates stamp (each part once, the last place it stands): a
+    surname such as Page or Bates is not read in "Page 2 of 3" or the number's prefix."""
+    for part in parts:
+        at = text.rfind(part)
+        if at >= 0:
+            text = text[:at] + " " * len(part) + text[at + len(part):]
+    return text
 
 
 def _pdfium_text(page) -> str:

@@ -215,3 +215,34 @@ def test_the_verifier_reads_a_scan_text_layer(tmp_path):
     expected = Expected(page_count=1, pages={0: source}, redactions={0: [red]}, boxes=[], ocr_pages={0})
     problems = verify(path, expected)
     assert any(p.kind == "value_readable" and p.engine in ("pdfium", "mupdf") for p in problems)
+
+
+def test_a_redacted_surname_in_the_stamp_wording_is_not_taken_for_a_leak(cli, tmp_path):
+    """A reporter named Page, in a release with page labels ("Page 1 of 1") and a legend naming
+    Bates: the stamp is not a leak, and nothing in it is redacted."""
+    from test_other_layouts import _request
+
+    req = _request(tmp_path / "req", parties=[{"name": "Mateo Quintero", "role": "child"},
+                                              {"name": "Rosa Quintero", "role": "parent"},
+                                              {"name": "Nora Page", "role": "reporter"},
+                                              {"name": "Ivo Bates", "role": "collateral"}])
+    doc = pymupdf.open()
+    doc.new_page().insert_textbox(pymupdf.Rect(72, 72, 540, 400), "Nora Page called the Careline about Mateo. "
+                                  "Ms. Page said that Ivo Bates saw him alone. Mateo is doing well at school.",
+                                  fontsize=11)
+    doc.save(req / "records" / "investigation" / "intake.pdf")
+    code, output = cli("release", req, "--out", tmp_path / "out", "-q", "--page-labels", "--legend",
+                       "Bates-numbered production; Page labels per record")
+    assert code == 0, output
+    m = json.loads((tmp_path / "out" / "release" / "manifest.json").read_text())
+    assert m["totals"]["pages_withheld"] == 0 and m["totals"]["pages_healed"] == 0
+    out = tmp_path / "out" / "release" / "T-1-001.pdf"
+    text = " ".join(_pdftotext(out).split())
+    assert "Page 1 of 1" in text and "T-1-000001" in text and "Bates-numbered production" in text
+    assert "doing well at school" in text and "called the Careline about Mateo" in text
+    assert not readable("Nora Page", text) and not readable("Ivo Bates", text) and "Ms. Page" not in text
+    rows = list(csv.DictReader((tmp_path / "out" / "release" / "exemption_log.csv").open(encoding="utf-8")))
+    assert len(rows) == _black_boxes(pymupdf.open(out)[0])
+    # a legend that names the reporter is refused: it would be printed on every page
+    code, output = cli("release", req, "--out", tmp_path / "out2", "-q", "--legend", "Re: report by Nora Page")
+    assert code != 0 and "legend" in output and not (tmp_path / "out2" / "release").exists()
