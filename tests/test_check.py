@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import SAMPLES
+from conftest import PRODUCTION_SAMPLE, SAMPLES
 
 REQUESTS = SAMPLES / "requests"
 PARENT = "2026-1873-parent-guardian"
@@ -109,6 +109,8 @@ def test_committed_expectations_are_what_update_writes(samples):
             (f"{obs.name}: the expectation is not what --update writes today: review, then run "
              "redactkit check sample_records/requests --as-of 2026-11-20 --update", chk.changes(old, chk.updated(old, obs)))
         assert chk.changes(old, chk.updated(old, obs)) == []
+        if obs.name == PRODUCTION_SAMPLE:     # other kinds of records (Office, a photo, a TIFF, a thread),
+            continue                          # with their own planted values: see test_production.py
         category = obs.name.split("-", 2)[2].replace("-", "_")
         case = make_case(int(obs.name.split("-")[1]))
         values = planted(case)
