@@ -173,10 +173,10 @@ class Job:
                                                       None, "unknown", found_on="record"))
         if not own:
             if self._shared_index is None:
-                self._shared_index = ValueIndex(self.shared)
+                self._shared_index = ValueIndex(self.shared, _same_case(self.shared))
             return self._shared_index, self.shared
         known = {**own, **self.shared}
-        return ValueIndex(known), known
+        return ValueIndex(known, _same_case(known)), known
 
     def decide_text(self, text: str, page: int = 0) -> list[Redaction]:
         return [self.decide(f) for f in self.detector.detect(text, page)]
@@ -201,6 +201,14 @@ class Job:
         results = [RecognizerResult(r.reason, r.finding.start, r.finding.end, 1.0) for r in reds]
         operators = {r.reason: OperatorConfig("replace", {"new_value": f"[{r.reason}]"}) for r in reds}
         return _anonymizer().anonymize(text=text, analyzer_results=results, operators=operators).text
+
+
+def _same_case(values: dict[str, Finding]) -> list[str]:
+    """Names of one word that is also an English word ("Rock", "Hope") are found elsewhere only as
+    written, capitalised: the same word in lower case is the word."""
+    from .detect.names import is_word
+
+    return [t for t, f in values.items() if f.entity == "PERSON" and len(t.split()) == 1 and is_word(t)]
 
 
 def _shareable(f: Finding) -> bool:
