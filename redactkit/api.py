@@ -104,8 +104,7 @@ class Job:
                  passwords: tuple[str, ...] = (), limit: int | None = None):
         self.request, self.recipe, self.request_dir, self.plan = request, recipe, request_dir, plan
         self.clock = clock or Stopwatch()
-        with self.clock.timing("detect"):
-            self.detector = Detector(roster(request))   # the first request of a process loads the model here
+        self.detector = Detector(roster(request))   # the model loads on first use (in-process detection)
         self.release_dir = staging / "release" if staging else None
         self.internal_dir = staging / "internal" if staging else None
         self.key = log_key()
@@ -182,13 +181,21 @@ class Job:
         return [self.decide(f) for f in self.detector.detect(text, page)]
 
     def safe_text(self, text: str) -> str:
-        """A label for the manifest or the console (a source path, the case id) with the people and
-        identifiers in it replaced by their reason code: a file name can name a person too. Words
-        joined by dots, dashes or underscores are read as words, not as web addresses."""
-        probe = re.sub(r"[_+/.\\]", " ", text)      # same length, so offsets still map
-        reds = [r for r in self.decide_text(probe) if r.decision == "redact" and r.finding.entity not in
-                {"URL", "IP_ADDRESS", "DOMAIN_NAME"}]
+        return self.safe_texts([text])[0]
+
+    def safe_texts(self, texts: list[str]) -> list[str]:
+        """Labels for the manifest or the console (source paths, the case id) with the people and
+        identifiers in them replaced by their reason code: a file name can name a person too. Words
+        joined by dots, dashes or underscores are read as words, not as web addresses. Detected
+        together (in the detection workers when they run), so a request's labels cost one batch."""
+        probes = [re.sub(r"[_+/.\\]", " ", t) for t in texts]      # same length, so offsets still map
+        found = self.detector.detect_many([(p, 0) for p in probes], prefer_workers=True)
         known = ValueIndex([t for t in self.redacted if sum(c.isalnum() for c in t) > 2])
+        return [self._label(text, probe, findings, known) for text, probe, findings in zip(texts, probes, found)]
+
+    def _label(self, text: str, probe: str, findings: list[Finding], known: ValueIndex) -> str:
+        reds = [r for r in map(self.decide, findings) if r.decision == "redact" and r.finding.entity not in
+                {"URL", "IP_ADDRESS", "DOMAIN_NAME"}]
         for source in (probe, text):
             for s, e, value in known.finditer(source):
                 f = self.redacted[value]
@@ -368,10 +375,11 @@ def _reviewed(plan: Path | None, reviewer: str | None, request_dir: Path, reques
 def _package(job: Job, outcomes: list[RecordOutcome], sources: list[Record], review_note: dict) -> dict:
     """manifest.json, manifest.pdf, the internal redaction log and sources.json, in staging."""
     request, recipe = job.request, job.recipe
-    names = {o.record.relpath: job.safe_text(o.record.relpath) for o in outcomes}
-    case_id = job.safe_text(request.case.id) if request.case.id else None
-    names.update({o.duplicate_of: job.safe_text(o.duplicate_of) for o in outcomes
-                  if o.duplicate_of and o.duplicate_of not in names})
+    paths = [o.record.relpath for o in outcomes]
+    paths += sorted({o.duplicate_of for o in outcomes if o.duplicate_of} - set(paths))
+    labels = job.safe_texts(paths + ([request.case.id] if request.case.id else []))
+    names = dict(zip(paths, labels))
+    case_id = labels[-1] if request.case.id else None
     rows = exemptions_mod.rows(job, outcomes, names)
     log = exemptions_mod.write(job.release_dir, request.request_id, rows, recipe.reasons)
     wrong = exemptions_mod.check(job.release_dir, rows, recipe.reasons, request.request_id,

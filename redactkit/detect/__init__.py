@@ -34,26 +34,38 @@ class Detector:
 
     def __init__(self, parties: list[Party], with_ner: bool = True):
         self.parties, self.with_ner = parties, with_ner
-        self.engine = analyzer(with_ner=with_ner)
         self.roster = RosterRecognizer(parties)
         self.beside = _beside()
+
+    @property
+    def engine(self):
+        """The analyzer (spaCy and Presidio), loaded on first use: a process whose pages all go
+        to the detection workers, and that only takes the second look, never loads the model."""
+        return analyzer(with_ner=self.with_ner)
+
+    def warm(self) -> None:
+        """Load the analyzer now (in a worker, before the first pages arrive)."""
+        self.engine
 
     def detect(self, text: str, page: int = 0) -> list[Finding]:
         """Everything: NER, Presidio's and the project's recognizers, the roster, with context."""
         return self.detect_batch([(text, page)])[0]
 
-    def detect_many(self, items: list[tuple[str, int]]) -> list[list[Finding]]:
+    def detect_many(self, items: list[tuple[str, int]], prefer_workers: bool = False) -> list[list[Finding]]:
         """detect() for many (text, page) items, in order: split over the worker processes when
-        there are enough of them, else batched through spaCy's nlp.pipe here."""
-        return self.start_many(items)()
+        there are enough of them (or, with `prefer_workers`, whenever the workers are running:
+        they have the model loaded already), else batched through spaCy's nlp.pipe here."""
+        return self.start_many(items, prefer_workers)()
 
-    def start_many(self, items: list[tuple[str, int]]) -> Callable[[], list[list[Finding]]]:
+    def start_many(self, items: list[tuple[str, int]], prefer_workers: bool = False
+                   ) -> Callable[[], list[list[Finding]]]:
         """Start detect_many and return at once; calling the result waits for the findings. With
-        worker processes the detection runs while the caller does other work (redacts the pages
-        before these); in-process it runs when the result is called."""
+        worker processes the detection runs while the caller does other work (reads the next
+        pages); in-process it runs when the result is called."""
         from . import pool
 
-        if len(items) >= pool.PARALLEL_MIN_PAGES and pool.workers() > 1:
+        if items and pool.workers() > 1 and (len(items) >= pool.PARALLEL_MIN_PAGES
+                                             or (prefer_workers and pool.running())):
             futures = pool.submit(self.parties, self.with_ner, items)
             if futures is not None:
                 return lambda: pool.gather(futures) or self.detect_batch(items)
