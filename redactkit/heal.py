@@ -129,6 +129,10 @@ def _redact_found(ctx: RecordContext) -> set[int]:
         try:
             for n, items in todo.items():
                 out = page_text(doc[n])
+                if n in ctx.pages and ctx.pages[n].ocr:
+                    # a scan is read here through its invisible text layer, whose words stand on
+                    # the picture's words: boxes blank pixels, so with the margins of OCR boxes
+                    out = replace(out, ocr=True)
                 reds: list[Redaction] = []
                 extra_rects = []
                 for value, like in items:

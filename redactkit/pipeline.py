@@ -334,7 +334,15 @@ def release_record(ctx: RecordContext) -> RecordOutcome:
 # --- helpers -------------------------------------------------------------------------------------
 
 def counted(reds: list[Redaction]) -> list[Redaction]:
-    """Redactions to count: those not inside another redaction's span."""
+    """Redactions to count: those not inside another redaction's span. What verification found
+    has its offsets in the released page's text, not the source's: compared among themselves."""
+    later = [r for r in reds if r.finding.found_on == "verification"]
+    if later:
+        return _counted([r for r in reds if r.finding.found_on != "verification"]) + _counted(later)
+    return _counted(reds)
+
+
+def _counted(reds: list[Redaction]) -> list[Redaction]:
     out, reach = [], -1
     for r in sorted((r for r in reds if r.decision == "redact"), key=lambda r: (r.finding.start, -r.finding.end)):
         if r.finding.start < 0:     # a region (a face, a staff region): each counts
