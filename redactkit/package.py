@@ -13,6 +13,7 @@ import hmac
 import html
 import io
 import json
+import math
 import os
 from pathlib import Path
 
@@ -199,18 +200,37 @@ def _log_note(m: dict) -> str:
 MAX_LAYOUT_PAGES = 5000
 
 
-def html_pdf(body: str, css: str) -> bytes:
+def html_pdf(body: str, css: str, widen: bool = False) -> bytes:
     """A small HTML document laid out on US Letter pages with 0.75 in margins, as PDF bytes.
     Raises RuntimeError if the layout makes no progress (MuPDF's Story can place nothing on page
-    after page for some tables) or runs past MAX_LAYOUT_PAGES pages."""
+    after page for some tables) or runs past MAX_LAYOUT_PAGES pages. `widen`: content wider than
+    the page (a table whose columns cannot shrink enough) would be cut off at the margin, so the
+    document is laid out again on pages as wide as it needs (Letter height, at most MAX_WIDTH)."""
+    width = 612.0
+    for _ in range(4):
+        data, widest = _html_pages(body, css, width)
+        if not widen or widest <= width - 54 + 0.5 or width >= MAX_WIDTH:
+            return data
+        width = min(MAX_WIDTH, float(math.ceil(widest + 54 + 1)))
+    return data
+
+
+MAX_WIDTH = 2448.0   # points: four Letter widths (34 in), the widest page a converted document gets
+
+
+def _html_pages(body: str, css: str, width: float) -> tuple[bytes, float]:
+    """The layout on pages `width` wide and Letter high, and the right edge of the widest content."""
     story = pymupdf.Story(html=body, user_css=css)
     out = io.BytesIO()
     writer = pymupdf.DocumentWriter(out)
-    more, pages, stuck = True, 0, 0
+    page = pymupdf.Rect(0, 0, width, 792)
+    more, pages, stuck, widest = True, 0, 0, 0.0
     while more:
-        dev = writer.begin_page(pymupdf.paper_rect("letter"))
-        more, filled = story.place(pymupdf.paper_rect("letter") + (54, 54, -54, -54))
+        dev = writer.begin_page(page)
+        more, filled = story.place(page + (54, 54, -54, -54))
         filled = pymupdf.Rect(filled)
+        if not filled.is_empty:
+            widest = max(widest, filled.x1)
         story.draw(dev)
         writer.end_page()
         pages += 1
@@ -218,7 +238,7 @@ def html_pdf(body: str, css: str) -> bytes:
         if more and (stuck >= 3 or pages >= MAX_LAYOUT_PAGES):
             raise RuntimeError("the layout makes no progress")
     writer.close()
-    return out.getvalue()
+    return out.getvalue(), widest
 
 
 def _reviewed(review: dict) -> str:

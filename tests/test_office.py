@@ -60,6 +60,20 @@ def test_xlsx_shows_hidden_sheets_rows_columns_and_comments():
         assert shown in text, shown
 
 
+def test_a_table_wider_than_the_page_gets_a_wider_page_not_cut_off():
+    # long unbreakable cell values (a path, a file name) keep columns wide: on Letter the last
+    # columns would be drawn past the margin and cut off; the page is made as wide as they need
+    path = "Gedeelde%20documenten/Standaard%20Installatie%20handleiding%20Email%202%20Storage.docx"
+    row = [path, "Hoofdstuk", "Toepassen?", "Sheet1.0-Verwijzing", "Variabelen/Opmerkingen", "Contactpersoon",
+           "Telefoonnummer", "Laatste-wijziging"]
+    doc = to_pdf(xlsx_bytes([row, row], [["x"]], 5, "Z"), "wide.xlsx")
+    page = doc[0]
+    assert page.rect.width > 612
+    lines = [l for b in page.get_text("dict")["blocks"] for l in b.get("lines", ())]
+    assert lines and all(l["bbox"][2] <= page.rect.width - 54 + 1 for l in lines)
+    assert "Telefoonnummer" in _text(doc)
+
+
 def test_odt_shows_tracked_changes_comments_notes_hidden_text_and_header():
     data = odt_bytes("Worker met the family.", "Dr. Helen Marsh joined.", "Call Ronald Pike at 860-555-0199.",
                      "Ask Olga Brant.", "Note about Nora Quill.", "secret Ivan Petrov",

@@ -126,10 +126,10 @@ def _layout(body: str, pictures: list[tuple[str, bytes]]) -> pymupdf.Document:
     from ..package import html_pdf
 
     try:
-        data = html_pdf(body or "<p></p>", CSS)
+        data = html_pdf(body or "<p></p>", CSS, widen=True)
     except RuntimeError:       # MuPDF's layout can stall on merged table cells: lay them out unmerged
         try:
-            data = html_pdf(re.sub(r' (?:colspan|rowspan)="\d+"', "", body), CSS)
+            data = html_pdf(re.sub(r' (?:colspan|rowspan)="\d+"', "", body), CSS, widen=True)
         except RuntimeError:
             raise Unreadable("the document cannot be laid out as pages; withheld for manual review") from None
     doc = pymupdf.open("pdf", data)
