@@ -610,7 +610,11 @@ def check(
     from . import check as chk
     from .batch import find_requests
 
-    found = find_requests(requests)
+    try:
+        found = find_requests(requests)
+    except RedactkitError as exc:       # a folder that does not exist, a file: one line, no traceback
+        err.print(exc.message, soft_wrap=True, markup=False)
+        raise typer.Exit(exc.exit_code)
     missing = [p for p in found if not (p / "request.yaml").is_file()]
     if missing:
         err.print(f"{missing[0]}: not a request folder (no request.yaml)", soft_wrap=True, markup=False)
