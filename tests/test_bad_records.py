@@ -50,7 +50,7 @@ def test_unreadable_records_are_withheld_and_listed(cli, tmp_path):
     assert "encrypted" in reasons["encrypted.pdf"]
     assert "not a PDF" in reasons["not_a_pdf.pdf"]
     assert "OCR" in reasons["scan.pdf"]
-    assert "unsupported" in reasons["minutes.docx"]
+    assert "damaged Word document" in reasons["minutes.docx"]   # converted like any .docx, if it were one
     assert "damaged" in reasons["truncated.pdf"]
     assert "cannot be decoded" in reasons["letter.eml"]
     assert all(status[n]["needs_attention"] for n in reasons)
@@ -58,7 +58,8 @@ def test_unreadable_records_are_withheld_and_listed(cli, tmp_path):
     text = "\n".join(release_texts(tmp_path / "out" / "release").values())
     assert not readable(SECRET, text) and not readable("Lindqvist", text)
     assert sorted(p.name for p in (tmp_path / "out" / "release").iterdir()) == \
-        sorted([status["good.pdf"]["output"], "manifest.json", "manifest.pdf"])
+        sorted([status["good.pdf"]["output"], "manifest.json", "manifest.pdf", "exemption_log.pdf",
+                "exemption_log.csv"])
 
 
 def _bomb(depth: int, fan: int = 20) -> bytes:
