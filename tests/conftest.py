@@ -1,6 +1,12 @@
 """Shared fixtures: the CLI run in-process (the spaCy model loads once per session), independent
-text extraction of released PDFs, x-ray in a virtual environment of its own, and checks of
-must-redact / must-keep values as a reader of the release would see them."""
+text extraction of released PDFs, x-ray in a virtual environment of its own, checks of
+must-redact / must-keep values as a reader of the release would see them, and the sample
+requests released once per session (by `redactkit check`, as CI runs it) for every test that
+needs "the release of sample X under its recipe".
+
+The suite runs in pytest-xdist workers (`-n auto --dist loadgroup` in pyproject.toml): session
+fixtures are per worker, so the tests sharing an expensive fixture are sent to one worker as an
+xdist_group (here for the sample releases, in the test modules for their own module fixtures)."""
 from __future__ import annotations
 
 import json
@@ -9,15 +15,30 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import unicodedata
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_records"
+REQUESTS = SAMPLES / "requests"
+AS_OF = "2026-11-20"      # the samples' received date: the consent in the third-party sample is judged then
 sys.path.insert(0, str(SAMPLES))
+
+# fixtures computed once per session whose users must share one xdist worker
+SHARED_FIXTURES = {"sample_check": "sample-releases"}
+
+
+@pytest.hookimpl(tryfirst=True)       # before xdist turns the marks into scheduling groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for fixture, group in SHARED_FIXTURES.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -108,15 +129,23 @@ def xray(tmp_path_factory):
     Returns a function: list of PDFs -> {file: findings} (empty when clean)."""
     env_dir = Path(os.environ.get("REDACTKIT_XRAY_VENV", ROOT / ".pytest_cache" / "xray-venv"))
     py = env_dir / "bin" / "python"
-    if not py.exists() or subprocess.run([py, "-c", "import xray"], capture_output=True).returncode:
+    env_dir.parent.mkdir(parents=True, exist_ok=True)
+    # xdist workers start together: one installs, the others wait for it
+    with open(env_dir.parent / f"{env_dir.name}.lock", "w") as lock:
         try:
-            subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, capture_output=True)
-            subprocess.run([py, "-m", "pip", "install", "-q", "x-ray"], check=True, capture_output=True,
-                           timeout=600)
-        except (subprocess.SubprocessError, OSError) as exc:
-            if os.environ.get("CI"):
-                pytest.fail(f"x-ray could not be installed in {env_dir}: {exc}")
-            pytest.skip(f"x-ray could not be installed ({exc}); set REDACTKIT_XRAY_VENV")
+            import fcntl
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except ImportError:       # no fcntl (Windows): run with -n 0
+            pass
+        if not py.exists() or subprocess.run([py, "-c", "import xray"], capture_output=True).returncode:
+            try:
+                subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, capture_output=True)
+                subprocess.run([py, "-m", "pip", "install", "-q", "x-ray"], check=True, capture_output=True,
+                               timeout=600)
+            except (subprocess.SubprocessError, OSError) as exc:
+                if os.environ.get("CI"):
+                    pytest.fail(f"x-ray could not be installed in {env_dir}: {exc}")
+                pytest.skip(f"x-ray could not be installed ({exc}); set REDACTKIT_XRAY_VENV")
 
     def run(pdfs: list[Path]) -> dict:
         code = ("import asyncio, inspect, json, sys, xray\n"
@@ -152,3 +181,82 @@ def check_release(out: Path, expected: dict, xray) -> dict:
     bad = xray(pdfs) if pdfs else {}
     return {"leaked": leaked, "missing": missing, "kept_ratio": 1 - len(missing) / max(1, len(expected["must_keep"])),
             "xray": bad, "manifest": manifest, "texts": texts}
+
+
+def ledger_lines() -> int:
+    path = Path(os.environ["REDACTKIT_LEDGER"])
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def check_temp_dirs() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("redactkit-check-*")}
+
+
+def expected_of(rid: str) -> dict:
+    return json.loads((SAMPLES / "expected" / f"{rid}.json").read_text())
+
+
+class SampleRelease(NamedTuple):
+    out: Path           # holds release/ and internal/, as `redactkit release REQUEST --out OUT` writes them
+    code: int           # the release's exit code
+    message: str
+
+
+@pytest.fixture(scope="session")
+def sample_check(cli, tmp_path_factory):
+    """`redactkit check sample_records/requests`, once per session, as CI runs it (in this process,
+    one request after another, so the model loaded once serves all). Kept: the command's exit code,
+    output and JUnit report, the observations it made (to compare with what --update would write),
+    and a copy of each trial release taken before check removes it, so that every test needing
+    "the release of sample X under its recipe" reads that one back with its own extractors instead
+    of releasing X again (`--as-of` only judges the consent's date; check records no disclosure)."""
+    import redactkit.check as chk
+
+    out = tmp_path_factory.mktemp("check")
+    kept = tmp_path_factory.mktemp("sample-releases")
+    seen, releases = [], {}
+    run, observe = chk.run, chk.observe
+
+    def keep(*a, **k):
+        seen.extend(run(*a, **k))
+        return seen
+
+    def copy_then_observe(name, result, out_dir, use):
+        if out_dir.exists():
+            shutil.copytree(out_dir, kept / name)
+        releases[name] = SampleRelease(kept / name, int(result.exit_code), result.message)
+        return observe(name, result, out_dir, use)
+
+    ledger = ledger_lines()
+    with pytest.MonkeyPatch.context() as mp:
+        # a temporary folder of the test's own: other runs on this machine share /tmp
+        mp.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("tmp")))
+        temps = check_temp_dirs()
+        mp.setattr(chk, "run", keep)
+        mp.setattr(chk, "observe", copy_then_observe)
+        code, output = cli("check", REQUESTS, "--jobs", "1", "--as-of", AS_OF, "--junit", out / "junit.xml")
+        left = check_temp_dirs() - temps
+    return {"code": code, "output": output, "junit": out / "junit.xml", "observed": seen, "releases": releases,
+            "ledger_before": ledger, "ledger_after": ledger_lines(), "temps": left}
+
+
+@pytest.fixture(scope="session")
+def sample_release(sample_check):
+    """rid -> SampleRelease: the session's release of that sample request (read-only: copy it to
+    change it)."""
+    def get(rid: str) -> SampleRelease:
+        return sample_check["releases"][rid]
+    return get
+
+
+@pytest.fixture(scope="session")
+def checked_sample(sample_release, xray):
+    """rid -> (SampleRelease, check_release of it against its expectation), read once per session."""
+    cache = {}
+
+    def get(rid: str):
+        if rid not in cache:
+            rel = sample_release(rid)
+            cache[rid] = rel, check_release(rel.out, expected_of(rid), xray)
+        return cache[rid]
+    return get
