@@ -6,7 +6,8 @@ needs "the release of sample X under its recipe".
 
 The suite runs in pytest-xdist workers (`-n auto --dist loadgroup` in pyproject.toml): session
 fixtures are per worker, so the tests sharing an expensive fixture are sent to one worker as an
-xdist_group (here for the sample releases, in the test modules for their own module fixtures)."""
+xdist_group (here for the sample releases, in the test modules for their own module fixtures;
+see the scheduler below)."""
 from __future__ import annotations
 
 import json
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
+import warnings
 from pathlib import Path
 from typing import NamedTuple
 
@@ -29,16 +31,68 @@ REQUESTS = SAMPLES / "requests"
 AS_OF = "2026-11-20"      # the samples' received date: the consent in the third-party sample is judged then
 sys.path.insert(0, str(SAMPLES))
 
+# --- one xdist worker per group of tests sharing an expensive fixture ---------------------------
+# `--dist loadgroup` would send the tests of an xdist_group to one worker by appending "@group" to
+# their node ids in the workers, but pytest 9.2's structured node ids ignore that (pytest-xdist
+# issue 1386): the tests would be spread and each worker would make the fixture again (measured:
+# the sample releases twice, 230 s more). So the workers write each test's group to a file, and
+# the scheduler below reads it there. With `-n 0` none of this runs.
+
 # fixtures computed once per session whose users must share one xdist worker
 SHARED_FIXTURES = {"sample_check": "sample-releases"}
 
 
-@pytest.hookimpl(tryfirst=True)       # before xdist turns the marks into scheduling groups
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    groups = {}
     for item in items:
         for fixture, group in SHARED_FIXTURES.items():
             if fixture in getattr(item, "fixturenames", ()):
                 item.add_marker(pytest.mark.xdist_group(group))
+        names = {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
+        if names:
+            groups[item.nodeid] = "@" + "_".join(sorted(names))
+    where = getattr(config, "workerinput", {}).get("redactkit_groups")
+    if where:
+        mine = Path(where) / f"{config.workerinput['workerid']}.json"
+        mine.with_suffix(".tmp").write_text(json.dumps(groups))
+        mine.with_suffix(".tmp").replace(mine)
+
+
+def _groups_dir(config) -> str:
+    if not hasattr(config, "_redactkit_groups"):
+        config._redactkit_groups = tempfile.mkdtemp(prefix="redactkit-xdist-groups-")
+    return config._redactkit_groups
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    node.workerinput["redactkit_groups"] = _groups_dir(node.config)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class MarkedGroupScheduling(LoadGroupScheduling):
+        """loadgroup, with the groups as the workers wrote them at collection (which is over
+        before the scheduler splits the collection into units)."""
+        groups: dict | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:
+                written = sorted(Path(_groups_dir(config)).glob("*.json"))
+                self.groups = json.loads(written[0].read_text()) if written else {}
+            return self.groups.get(nodeid) or super()._split_scope(nodeid)
+
+    return MarkedGroupScheduling(config, log)
+
+
+def pytest_unconfigure(config):
+    if hasattr(config, "_redactkit_groups"):
+        shutil.rmtree(config._redactkit_groups, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -212,6 +266,13 @@ def sample_check(cli, tmp_path_factory):
     of releasing X again (`--as-of` only judges the consent's date; check records no disclosure)."""
     import redactkit.check as chk
 
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:      # the workers' base folders share a parent, one per run
+        made = tmp_path_factory.getbasetemp().parent / "sample-releases-made-by"
+        if made.exists():
+            warnings.warn(f"the sample releases are made again, in {worker} after {made.read_text()}: the tests "
+                          "using them were not kept on one worker (see the scheduler in tests/conftest.py)")
+        made.write_text(worker)
     out = tmp_path_factory.mktemp("check")
     kept = tmp_path_factory.mktemp("sample-releases")
     seen, releases = [], {}
