@@ -185,7 +185,7 @@ def _on_dask(address: str, todo, requests, targets, kwargs, done, progress) -> N
         client = Client(cluster)
     else:
         try:
-            client = Client(address, timeout="20s")
+            client = Client(address, timeout=connect_timeout())
         except (OSError, TimeoutError) as exc:
             raise UsageError(f"cannot reach the Dask scheduler at {address} ({type(exc).__name__})") from None
     try:
@@ -199,6 +199,18 @@ def _on_dask(address: str, todo, requests, targets, kwargs, done, progress) -> N
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def connect_timeout() -> float:
+    """Seconds to wait for a Dask scheduler: REDACTKIT_DASK_TIMEOUT, else 20."""
+    env = os.environ.get("REDACTKIT_DASK_TIMEOUT", "").strip()
+    try:
+        seconds = float(env or 20)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise UsageError(f"REDACTKIT_DASK_TIMEOUT={env!r} is not a number of seconds")
+    return seconds
 
 
 def _result_of(fut, request_dir: Path, out_dir: Path) -> ReleaseResult:

@@ -1,6 +1,13 @@
 """Shared fixtures: the CLI run in-process (the spaCy model loads once per session), independent
-text extraction of released PDFs, x-ray in a virtual environment of its own, and checks of
-must-redact / must-keep values as a reader of the release would see them."""
+text extraction of released PDFs, x-ray in a virtual environment of its own, checks of
+must-redact / must-keep values as a reader of the release would see them, and the sample
+requests released once per session (by `redactkit check`, as CI runs it) for every test that
+needs "the release of sample X under its recipe".
+
+The suite runs in pytest-xdist workers (`-n auto --dist loadgroup` in pyproject.toml): session
+fixtures are per worker, so the tests sharing an expensive fixture are sent to one worker as an
+xdist_group (here for the sample releases, in the test modules for their own module fixtures;
+see the scheduler below)."""
 from __future__ import annotations
 
 import json
@@ -9,15 +16,83 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import unicodedata
+import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_records"
+REQUESTS = SAMPLES / "requests"
+AS_OF = "2026-11-20"      # the samples' received date: the consent in the third-party sample is judged then
 sys.path.insert(0, str(SAMPLES))
+
+# --- one xdist worker per group of tests sharing an expensive fixture ---------------------------
+# `--dist loadgroup` would send the tests of an xdist_group to one worker by appending "@group" to
+# their node ids in the workers, but pytest 9.2's structured node ids ignore that (pytest-xdist
+# issue 1386): the tests would be spread and each worker would make the fixture again (measured:
+# the sample releases twice, 230 s more). So the workers write each test's group to a file, and
+# the scheduler below reads it there. With `-n 0` none of this runs.
+
+# fixtures computed once per session whose users must share one xdist worker
+SHARED_FIXTURES = {"sample_check": "sample-releases"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    groups = {}
+    for item in items:
+        for fixture, group in SHARED_FIXTURES.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(group))
+        names = {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
+        if names:
+            groups[item.nodeid] = "@" + "_".join(sorted(names))
+    where = getattr(config, "workerinput", {}).get("redactkit_groups")
+    if where:
+        mine = Path(where) / f"{config.workerinput['workerid']}.json"
+        mine.with_suffix(".tmp").write_text(json.dumps(groups))
+        mine.with_suffix(".tmp").replace(mine)
+
+
+def _groups_dir(config) -> str:
+    if not hasattr(config, "_redactkit_groups"):
+        config._redactkit_groups = tempfile.mkdtemp(prefix="redactkit-xdist-groups-")
+    return config._redactkit_groups
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    node.workerinput["redactkit_groups"] = _groups_dir(node.config)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class MarkedGroupScheduling(LoadGroupScheduling):
+        """loadgroup, with the groups as the workers wrote them at collection (which is over
+        before the scheduler splits the collection into units)."""
+        groups: dict | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:
+                written = sorted(Path(_groups_dir(config)).glob("*.json"))
+                self.groups = json.loads(written[0].read_text()) if written else {}
+            return self.groups.get(nodeid) or super()._split_scope(nodeid)
+
+    return MarkedGroupScheduling(config, log)
+
+
+def pytest_unconfigure(config):
+    if hasattr(config, "_redactkit_groups"):
+        shutil.rmtree(config._redactkit_groups, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -41,71 +116,14 @@ def cli():
 
 
 PRODUCTION_SAMPLE = "2026-1884-parent-guardian"   # Office files, a photo, a TIFF, a thread (issue 16)
-AS_OF = "2026-11-20"      # the samples' received date: the consent in the third-party sample is judged then
-
-
-def _ledger_lines() -> int:
-    path = Path(os.environ["REDACTKIT_LEDGER"])
-    return len(path.read_text().splitlines()) if path.exists() else 0
-
-
-def _temp_dirs() -> set[str]:
-    import tempfile
-
-    return {p.name for p in Path(tempfile.gettempdir()).glob("redactkit-check-*")}
 
 
 @pytest.fixture(scope="session")
-def sample_check(cli, tmp_path_factory):
-    """`redactkit check sample_records/requests`, once for the session, as CI runs it (in this
-    process, one request after another, so the model loaded once serves all). The observations
-    the command made are kept, to compare with what --update would write, and a copy of the
-    production sample's trial release, taken before check removes its temporary folder, so that
-    test_production.py and test_release.py read that release instead of making another."""
-    import tempfile
-
-    import redactkit.check as chk
-
-    out = tmp_path_factory.mktemp("check")
-    seen = []
-    run, observe = chk.run, chk.observe
-
-    def keep(*a, **k):
-        seen.extend(run(*a, **k))
-        return seen
-
-    def copy_production(name, result, out_dir, use):
-        if name == PRODUCTION_SAMPLE:
-            shutil.copytree(out_dir, out / name)
-        return observe(name, result, out_dir, use)
-
-    ledger = _ledger_lines()
-    with pytest.MonkeyPatch.context() as mp:
-        # a temporary folder of the test's own: other runs on this machine share /tmp
-        mp.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("tmp")))
-        temps = _temp_dirs()
-        mp.setattr(chk, "run", keep)
-        mp.setattr(chk, "observe", copy_production)
-        code, output = cli("check", SAMPLES / "requests", "--jobs", "1", "--as-of", AS_OF, "--junit", out / "junit.xml")
-        left = _temp_dirs() - temps
-    return {"code": code, "output": output, "junit": out / "junit.xml", "observed": seen,
-            "ledger_before": ledger, "ledger_after": _ledger_lines(), "temps": left,
-            "production": out / PRODUCTION_SAMPLE}
-
-
-@pytest.fixture(scope="session")
-def production_release(request, cli, tmp_path_factory):
-    """The production sample released once for the session: (exit code, output, OUT folder).
-    When test_check.py runs in the same session, its trial release of the sample is that release
-    (the same command, recording no disclosure); else the sample is released here."""
-    if any(item.module.__name__ == "test_check" for item in request.session.items):
-        check = request.getfixturevalue("sample_check")
-        obs = next((o for o in check["observed"] if o.name == PRODUCTION_SAMPLE), None)
-        if obs is not None and check["production"].is_dir():
-            return int(obs.exit_code), obs.message, check["production"]
-    out = tmp_path_factory.mktemp("production")
-    code, output = cli("release", SAMPLES / "requests" / PRODUCTION_SAMPLE, "--out", out, "-q")
-    return code, output, out
+def production_release(sample_release):
+    """The production sample's release of this session (the trial release `sample_check` made):
+    (exit code, output, OUT folder)."""
+    rel = sample_release(PRODUCTION_SAMPLE)
+    return rel.code, rel.message, rel.out
 
 
 def norm(text: str) -> str:
@@ -176,15 +194,23 @@ def xray(tmp_path_factory):
     Returns a function: list of PDFs -> {file: findings} (empty when clean)."""
     env_dir = Path(os.environ.get("REDACTKIT_XRAY_VENV", ROOT / ".pytest_cache" / "xray-venv"))
     py = env_dir / "bin" / "python"
-    if not py.exists() or subprocess.run([py, "-c", "import xray"], capture_output=True).returncode:
+    env_dir.parent.mkdir(parents=True, exist_ok=True)
+    # xdist workers start together: one installs, the others wait for it
+    with open(env_dir.parent / f"{env_dir.name}.lock", "w") as lock:
         try:
-            subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, capture_output=True)
-            subprocess.run([py, "-m", "pip", "install", "-q", "x-ray"], check=True, capture_output=True,
-                           timeout=600)
-        except (subprocess.SubprocessError, OSError) as exc:
-            if os.environ.get("CI"):
-                pytest.fail(f"x-ray could not be installed in {env_dir}: {exc}")
-            pytest.skip(f"x-ray could not be installed ({exc}); set REDACTKIT_XRAY_VENV")
+            import fcntl
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except ImportError:       # no fcntl (Windows): run with -n 0
+            pass
+        if not py.exists() or subprocess.run([py, "-c", "import xray"], capture_output=True).returncode:
+            try:
+                subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, capture_output=True)
+                subprocess.run([py, "-m", "pip", "install", "-q", "x-ray"], check=True, capture_output=True,
+                               timeout=600)
+            except (subprocess.SubprocessError, OSError) as exc:
+                if os.environ.get("CI"):
+                    pytest.fail(f"x-ray could not be installed in {env_dir}: {exc}")
+                pytest.skip(f"x-ray could not be installed ({exc}); set REDACTKIT_XRAY_VENV")
 
     def run(pdfs: list[Path]) -> dict:
         code = ("import asyncio, inspect, json, sys, xray\n"
@@ -222,3 +248,89 @@ def check_release(out: Path, expected: dict, xray) -> dict:
     bad = xray(pdfs) if pdfs else {}
     return {"leaked": leaked, "missing": missing, "kept_ratio": 1 - len(missing) / max(1, len(expected["must_keep"])),
             "xray": bad, "manifest": manifest, "texts": texts}
+
+
+def ledger_lines() -> int:
+    path = Path(os.environ["REDACTKIT_LEDGER"])
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def check_temp_dirs() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("redactkit-check-*")}
+
+
+def expected_of(rid: str) -> dict:
+    return json.loads((SAMPLES / "expected" / f"{rid}.json").read_text())
+
+
+class SampleRelease(NamedTuple):
+    out: Path           # holds release/ and internal/, as `redactkit release REQUEST --out OUT` writes them
+    code: int           # the release's exit code
+    message: str
+
+
+@pytest.fixture(scope="session")
+def sample_check(cli, tmp_path_factory):
+    """`redactkit check sample_records/requests`, once per session, as CI runs it (in this process,
+    one request after another, so the model loaded once serves all). Kept: the command's exit code,
+    output and JUnit report, the observations it made (to compare with what --update would write),
+    and a copy of each trial release taken before check removes it, so that every test needing
+    "the release of sample X under its recipe" reads that one back with its own extractors instead
+    of releasing X again (`--as-of` only judges the consent's date; check records no disclosure)."""
+    import redactkit.check as chk
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:      # the workers' base folders share a parent, one per run
+        made = tmp_path_factory.getbasetemp().parent / "sample-releases-made-by"
+        if made.exists():
+            warnings.warn(f"the sample releases are made again, in {worker} after {made.read_text()}: the tests "
+                          "using them were not kept on one worker (see the scheduler in tests/conftest.py)")
+        made.write_text(worker)
+    out = tmp_path_factory.mktemp("check")
+    kept = tmp_path_factory.mktemp("sample-releases")
+    seen, releases = [], {}
+    run, observe = chk.run, chk.observe
+
+    def keep(*a, **k):
+        seen.extend(run(*a, **k))
+        return seen
+
+    def copy_then_observe(name, result, out_dir, use):
+        if out_dir.exists():
+            shutil.copytree(out_dir, kept / name)
+        releases[name] = SampleRelease(kept / name, int(result.exit_code), result.message)
+        return observe(name, result, out_dir, use)
+
+    ledger = ledger_lines()
+    with pytest.MonkeyPatch.context() as mp:
+        # a temporary folder of the test's own: other runs on this machine share /tmp
+        mp.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("tmp")))
+        temps = check_temp_dirs()
+        mp.setattr(chk, "run", keep)
+        mp.setattr(chk, "observe", copy_then_observe)
+        code, output = cli("check", REQUESTS, "--jobs", "1", "--as-of", AS_OF, "--junit", out / "junit.xml")
+        left = check_temp_dirs() - temps
+    return {"code": code, "output": output, "junit": out / "junit.xml", "observed": seen, "releases": releases,
+            "ledger_before": ledger, "ledger_after": ledger_lines(), "temps": left}
+
+
+@pytest.fixture(scope="session")
+def sample_release(sample_check):
+    """rid -> SampleRelease: the session's release of that sample request (read-only: copy it to
+    change it)."""
+    def get(rid: str) -> SampleRelease:
+        return sample_check["releases"][rid]
+    return get
+
+
+@pytest.fixture(scope="session")
+def checked_sample(sample_release, xray):
+    """rid -> (SampleRelease, check_release of it against its expectation), read once per session."""
+    cache = {}
+
+    def get(rid: str):
+        if rid not in cache:
+            rel = sample_release(rid)
+            cache[rid] = rel, check_release(rel.out, expected_of(rid), xray)
+        return cache[rid]
+    return get

@@ -13,6 +13,9 @@ import yaml
 
 from conftest import readable, release_texts
 
+# the tests share the module fixture: one xdist worker runs them all
+pytestmark = pytest.mark.xdist_group("attribution")
+
 INTAKE = """
 <h1>Careline Intake Report</h1>
 <table>

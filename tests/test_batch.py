@@ -69,10 +69,14 @@ def test_batch_on_a_local_dask_cluster(cli, xray, tmp_path):
         assert got["leaked"] == [] and got["missing"] == [] and got["xray"] == {}
 
 
-def test_unreachable_dask_scheduler_is_one_line(cli, tmp_path):
+def test_unreachable_dask_scheduler_is_one_line(cli, tmp_path, monkeypatch):
     pytest.importorskip("dask.distributed")
-    code, output = cli("release", *[SAMPLES / "requests" / rid for rid in REQS], "--out", tmp_path,
-                       "--dask", "tcp://127.0.0.1:9", "-q")
+    args = ("release", *[SAMPLES / "requests" / rid for rid in REQS], "--out", tmp_path, "--dask", "tcp://127.0.0.1:9", "-q")
+    monkeypatch.setenv("REDACTKIT_DASK_TIMEOUT", "soon")
+    code, output = cli(*args)
+    assert code == 2 and "REDACTKIT_DASK_TIMEOUT='soon' is not a number of seconds" in output
+    monkeypatch.setenv("REDACTKIT_DASK_TIMEOUT", "2")     # nothing listens there: not the default 20 s of retries
+    code, output = cli(*args)
     assert code == 2 and "Dask scheduler" in output and "Traceback" not in output
     assert not any(tmp_path.rglob("release"))
 

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import AS_OF, PRODUCTION_SAMPLE, SAMPLES
+from conftest import AS_OF, PRODUCTION_SAMPLE, REQUESTS, SAMPLES
 
-REQUESTS = SAMPLES / "requests"
 PARENT = "2026-1873-parent-guardian"
 XSD = Path(__file__).parent / "data" / "junit-10.xsd"
 
@@ -48,7 +47,8 @@ def _junit_ok(path: Path) -> list:
 
 @pytest.fixture(scope="module")
 def samples(sample_check):
-    """`redactkit check sample_records/requests`, run once for the session (conftest.py)."""
+    """`redactkit check sample_records/requests` as CI runs it: run once per session in conftest.py,
+    whose copies of its trial releases other modules read back."""
     return sample_check
 
 

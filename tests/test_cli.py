@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+
+import pytest
 
 from conftest import ROOT, SAMPLES
 
@@ -33,8 +36,21 @@ def test_offline_no_traceback_no_connection(tmp_path):
     assert (tmp_path / "out" / "release" / "manifest.json").exists()
 
 
-def test_existing_release_needs_force(cli, tmp_path):
-    assert cli("release", PARENT, "--out", tmp_path, "-q")[0] == 0
+@pytest.fixture(scope="module")
+def parent_runs(cli, tmp_path_factory):
+    """`redactkit release PARENT` as a user runs it (console) and as a script does (--json), once
+    each for the tests below (which share an xdist worker for them). Read-only: copy to change."""
+    base = tmp_path_factory.mktemp("parent-runs")
+    console = cli("release", PARENT, "--out", base / "console")
+    as_json = cli("release", PARENT, "--out", base / "json", "--json")
+    return {"console": (base / "console", *console), "json": (base / "json", *as_json)}
+
+
+@pytest.mark.xdist_group("cli-parent-runs")
+def test_existing_release_needs_force(cli, parent_runs, tmp_path):
+    out, code, _ = parent_runs["console"]
+    assert code == 0
+    shutil.copytree(out, tmp_path, dirs_exist_ok=True)
     first = (tmp_path / "release" / "manifest.json").read_text()
     code, output = cli("release", PARENT, "--out", tmp_path, "-q")
     assert code == 6 and "--force" in output
@@ -69,8 +85,9 @@ def test_a_killed_run_leaves_no_release_and_the_next_run_cleans_up(cli, tmp_path
     assert not [p for p in out.iterdir() if p.name.startswith(".redactkit")], "the killed run's staging stays"
 
 
-def test_json_summary_for_scripts(cli, tmp_path):
-    code, output = cli("release", PARENT, "--out", tmp_path, "--json")
+@pytest.mark.xdist_group("cli-parent-runs")
+def test_json_summary_for_scripts(parent_runs):
+    _, code, output = parent_runs["json"]
     data = json.loads(output)
     assert code == data["exit_code"] == 0
     (req,) = data["requests"]
@@ -78,14 +95,16 @@ def test_json_summary_for_scripts(cli, tmp_path):
     assert req["redactions"] > 0 and req["pages"] >= 5
 
 
-def test_console_and_log_carry_no_redacted_value(cli, tmp_path):
-    out_text = cli("release", PARENT, "--out", tmp_path / "a")[1] + cli("release", PARENT, "--out", tmp_path / "b",
-                                                                         "--json")[1]
-    internal = "".join(p.read_text() for p in (tmp_path / "a" / "internal").iterdir())
+@pytest.mark.xdist_group("cli-parent-runs")
+def test_console_and_log_carry_no_redacted_value(parent_runs):
+    (a, code_a, console), (_, code_b, as_json) = parent_runs["console"], parent_runs["json"]
+    assert code_a == code_b == 0
+    out_text = console + as_json
+    internal = "".join(p.read_text() for p in (a / "internal").iterdir())
     for value in EXPECTED["must_redact"]:
         assert value not in out_text
         assert value not in internal
-    log = [json.loads(line) for line in (tmp_path / "a" / "internal" / "redaction_log.jsonl").open()]
+    log = [json.loads(line) for line in (a / "internal" / "redaction_log.jsonl").open()]
     redacted = [e for e in log if e["decision"] == "redact"]
     assert redacted and all(len(e["text_hmac"]) == 64 and e["box"] and e["reason"] for e in redacted)
     assert {"RI", "FP", "TP", "PI"} <= {e["reason"] for e in redacted}
@@ -99,12 +118,14 @@ def test_help_explains_and_version(cli):
     assert cli("--version")[1].startswith("redactkit ")
 
 
-def test_manifest_cover_sheet_has_notice_and_legend(cli, tmp_path):
+@pytest.mark.xdist_group("cli-parent-runs")
+def test_manifest_cover_sheet_has_notice_and_legend(parent_runs):
     import pymupdf
-    cli("release", PARENT, "--out", tmp_path, "-q")
-    text = " ".join(" ".join(p.get_text() for p in pymupdf.open(tmp_path / "release" / "manifest.pdf")).split())
+    out, code, _ = parent_runs["console"]
+    assert code == 0
+    text = " ".join(" ".join(p.get_text() for p in pymupdf.open(out / "release" / "manifest.pdf")).split())
     assert "Further disclosure" in text and "§17a-101k" in text and "Reporter identity" in text
-    manifest = json.loads((tmp_path / "release" / "manifest.json").read_text())
+    manifest = json.loads((out / "release" / "manifest.json").read_text())
     assert set(manifest["reason_codes"]) == {"RI", "TP", "FP", "PI", "SC", "AC"}
     assert manifest["requester"] == {"name": "Linda Bowers", "category": "parent_guardian"}
 

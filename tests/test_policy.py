@@ -8,7 +8,7 @@ import shutil
 import pytest
 import yaml
 
-from conftest import SAMPLES, check_release, readable, release_texts
+from conftest import SAMPLES, readable, release_texts
 
 TPR = SAMPLES / "requests" / "2026-1880-third-party-release"
 PARENT = SAMPLES / "requests" / "2026-1873-parent-guardian"
@@ -61,20 +61,18 @@ def test_recipient_names_are_normalised(cli, tmp_path):
     assert cli("release", _copy(TPR, tmp_path, edit), "--out", tmp_path / "out", "-q")[0] == 0
 
 
-def test_other_needs_legal_review_then_is_most_protective(cli, xray, tmp_path):
+def test_other_needs_legal_review_then_is_most_protective(cli, checked_sample, tmp_path):
     req = _copy(OTHER, tmp_path, lambda d: d.pop("legal_review"))
     code, output = cli("release", req, "--out", tmp_path / "refused")
     assert code == 4 and "legal review" in output
     assert not (tmp_path / "refused" / "release").exists()
-    code, _ = cli("release", OTHER, "--out", tmp_path / "ok", "-q")
-    got = check_release(tmp_path / "ok", _expected(OTHER), xray)
+    (_, code, _), got = checked_sample(OTHER.name)        # the sample as shipped, with its legal review
     assert code == 0 and got["leaked"] == [] and got["missing"] == []
     assert got["manifest"]["legal_review"]["reference"].startswith("OLA-")
 
 
-def test_medical_release_releases_only_medical_records_and_withholds_unnamed_hiv(cli, xray, tmp_path):
-    code, _ = cli("release", TPR, "--out", tmp_path, "-q")
-    got = check_release(tmp_path, _expected(TPR), xray)
+def test_medical_release_releases_only_medical_records_and_withholds_unnamed_hiv(checked_sample):
+    (_, code, _), got = checked_sample(TPR.name)
     assert code == 0 and got["leaked"] == [] and got["missing"] == [] and got["xray"] == {}
     m = got["manifest"]
     assert {r["information_category"] for r in m["records"] if r["status"] == "released"} == {"medical"}
@@ -92,30 +90,29 @@ def test_a_release_that_names_hiv_releases_it_with_the_notice(cli, tmp_path):
     assert list(m["special_category_notices"]) == ["SPECIAL_HIV"] and "19a-585" in text
 
 
-def test_special_passages_about_others_are_withheld_from_the_client(cli, xray, tmp_path):
+def test_special_passages_about_others_are_withheld_from_the_client(checked_sample):
     """The child (client) gets their own HIV test result, not the mother's methadone treatment or
     the father's psychiatric care; the parent gets her own and the child's, not the father's."""
     for src in (CLIENT, PARENT):
-        code, _ = cli("release", src, "--out", tmp_path / src.name, "-q")
-        got = check_release(tmp_path / src.name, _expected(src), xray)
+        (_, code, _), got = checked_sample(src.name)
         assert code == 0 and got["leaked"] == [] and got["missing"] == []
 
 
-def test_reporter_identity_and_clues_by_requester(cli, tmp_path):
+def test_reporter_identity_and_clues_by_requester(checked_sample):
     clue = "asked to remain anonymous"
     for src, allowed in ((PARENT, False), (LAW, True)):
-        cli("release", src, "--out", tmp_path / src.name, "-q")
-        text = "\n".join(release_texts(tmp_path / src.name / "release").values())
+        (_, code, _), got = checked_sample(src.name)
+        assert code == 0
+        text = "\n".join(got["texts"].values())       # release_texts of its release/
         reporter = yaml.safe_load((src / "request.yaml").read_text())["parties"][3]["name"]
         assert readable(reporter, text) is allowed
         assert readable(clue, text) is allowed
 
 
-def test_acp_party_address_is_redacted_even_for_law_enforcement(cli, xray, tmp_path):
-    code, _ = cli("release", LAW, "--out", tmp_path, "-q")
-    got = check_release(tmp_path, _expected(LAW), xray)
+def test_acp_party_address_is_redacted_even_for_law_enforcement(checked_sample):
+    (out, code, _), got = checked_sample(LAW.name)
     assert code == 0 and got["leaked"] == [] and got["missing"] == []
-    log = [json.loads(line) for line in (tmp_path / "internal" / "redaction_log.jsonl").open()]
+    log = [json.loads(line) for line in (out / "internal" / "redaction_log.jsonl").open()]
     assert any(e["reason"] == "AC" for e in log)
 
 

@@ -18,12 +18,10 @@ def test_every_category_has_a_sample():
 
 
 @pytest.mark.parametrize("rid", SAMPLE_IDS)
-def test_sample_request_releases_clean(rid, cli, xray, tmp_path, request):
-    if rid == PRODUCTION_SAMPLE:     # released once for the session (test_production.py reads it further)
-        code, output, tmp_path = request.getfixturevalue("production_release")
-    else:
-        code, output = cli("release", SAMPLES / "requests" / rid, "--out", tmp_path, "-q")
-    got = check_release(tmp_path, json.loads((SAMPLES / "expected" / f"{rid}.json").read_text()), xray)
+def test_sample_request_releases_clean(rid, checked_sample):
+    """The session's release of each sample (conftest.py: released once, by `redactkit check`),
+    read back here with the tests' own extractors and x-ray."""
+    (_, code, output), got = checked_sample(rid)
     assert got["leaked"] == []
     assert got["missing"] == []
     assert got["xray"] == {}
@@ -58,38 +56,41 @@ def test_sample_request_releases_clean(rid, cli, xray, tmp_path, request):
 
 
 @pytest.fixture(scope="module")
-def unseen(tmp_path_factory):
-    """Case files with other people than the committed samples (another seed)."""
+def unseen(tmp_path_factory, cli):
+    """Case files with other people than the committed samples (another seed), released once as a
+    batch for the tests below (which share an xdist worker for it)."""
     from generate import generate
 
     root = tmp_path_factory.mktemp("unseen")
     ids = generate(root, seed=90210, extra_pages=25,
                    categories=["parent_guardian", "client", "medical_research", "third_party_release"])
-    return root, ids
+    out = tmp_path_factory.mktemp("unseen-out")
+    code, output = cli("release", root / "requests", "--out", out, "-q")
+    return root, ids, out, code, output
 
 
-def test_unseen_people_release_clean(unseen, cli, xray, tmp_path):
-    root, ids = unseen
-    code, output = cli("release", root / "requests", "--out", tmp_path, "-q")
+@pytest.mark.xdist_group("unseen")
+def test_unseen_people_release_clean(unseen, xray):
+    root, ids, out, code, output = unseen
     assert code == 0, output
     for rid in ids:
-        got = check_release(tmp_path / rid, json.loads((root / "expected" / f"{rid}.json").read_text()), xray)
+        got = check_release(out / rid, json.loads((root / "expected" / f"{rid}.json").read_text()), xray)
         assert got["leaked"] == [], rid
         assert got["kept_ratio"] >= 0.98, (rid, got["missing"])
         assert got["xray"] == {}, rid
 
 
-def test_research_release_keeps_no_identifier_of_anyone(unseen, cli, tmp_path):
+@pytest.mark.xdist_group("unseen")
+def test_research_release_keeps_no_identifier_of_anyone(unseen):
     """Safe Harbor: every name is gone, staff included; dates lose everything but the year."""
-    root, ids = unseen
+    root, ids, out, code, _ = unseen
     rid = next(i for i in ids if i.endswith("medical-research"))
     request = root / "requests" / rid
-    code, _ = cli("release", request, "--out", tmp_path, "-q")
     assert code == 0
     import yaml
     from conftest import readable, release_texts
     parties = yaml.safe_load((request / "request.yaml").read_text())["parties"]
-    text = "\n".join(release_texts(tmp_path / "release").values())
+    text = "\n".join(release_texts(out / rid / "release").values())
     for p in parties:
         for part in p["name"].split():
             assert not readable(part, text.replace("Pediatric Outcomes Study", "")), p["role"]

@@ -35,16 +35,42 @@ def foreign(tmp_path_factory):
     return root / "R4711", json.loads((root / "R4711.json").read_text())
 
 
-@pytest.fixture()
-def reviewed(foreign, cli, tmp_path):
-    req, expected = foreign
+@pytest.fixture(scope="module")
+def foreign_review(foreign, cli, tmp_path_factory):
+    req, _ = foreign
+    out = tmp_path_factory.mktemp("foreign-review")
     before = _ledger_lines()
-    code, output = cli("review", req, "--out", tmp_path, "-q")
+    code, output = cli("review", req, "--out", out, "-q")
+    return out, code, output, _ledger_lines() - before
+
+
+@pytest.fixture()
+def reviewed(foreign, foreign_review, tmp_path):
+    """The foreign request's review (made once for the module), copied into this test's folder."""
+    req, expected = foreign
+    out, code, output, disclosed = foreign_review
     assert code == 0, output
-    assert _ledger_lines() == before, "a review is not a disclosure"
+    assert disclosed == 0, "a review is not a disclosure"
+    shutil.copytree(out, tmp_path, dirs_exist_ok=True)
     return req, expected, tmp_path, output
 
 
+@pytest.fixture(scope="module")
+def parent_review(cli, tmp_path_factory):
+    out = tmp_path_factory.mktemp("parent-review")
+    code, output = cli("review", PARENT, "--out", out, "-q")
+    return out, code, output
+
+
+def _parent_reviewed(parent_review, out: Path) -> Path:
+    """`redactkit review PARENT --out OUT`: the module's review of PARENT, copied to OUT."""
+    src, code, output = parent_review
+    assert code == 0, output
+    shutil.copytree(src, out, dirs_exist_ok=True)
+    return out
+
+
+@pytest.mark.xdist_group("review-foreign")
 def test_review_proposes_without_releasing(reviewed):
     req, expected, out, output = reviewed
     assert not (out / "release").exists()
@@ -71,6 +97,7 @@ def test_review_proposes_without_releasing(reviewed):
     assert not [v for v in expected["must_redact"] if readable(v, output)]
 
 
+@pytest.mark.xdist_group("review-foreign")
 def test_keeping_one_name_makes_exactly_that_name_readable(reviewed, cli, xray):
     req, expected, out, _ = reviewed
     name, surname = expected["must_redact"][5], expected["must_redact"][6]   # the foster parent
@@ -113,9 +140,9 @@ def test_unedited_plan_releases_like_the_tool(cli, xray, tmp_path):
     assert got["manifest"]["totals"]["released"] == 10
 
 
-def test_staff_add_a_text_and_a_region_and_delete_a_proposal(cli, tmp_path):
-    out = tmp_path / "out"
-    assert cli("review", PARENT, "--out", out, "-q")[0] == 0
+@pytest.mark.xdist_group("review-parent")
+def test_staff_add_a_text_and_a_region_and_delete_a_proposal(cli, parent_review, tmp_path):
+    out = _parent_reviewed(parent_review, tmp_path / "out")
     plan = out / "internal" / "plan.json"
     letter = "records/correspondence/placement_letter.pdf"
     # a kept name to redact wherever it stands; a region over a heading line
@@ -149,11 +176,12 @@ def test_staff_add_a_text_and_a_region_and_delete_a_proposal(cli, tmp_path):
     assert "reviewed by sam ortiz" in norm(pymupdf.open(out / "release" / "manifest.pdf")[0].get_text())
 
 
-def test_a_plan_that_no_longer_fits_is_refused(cli, tmp_path, monkeypatch):
+@pytest.mark.xdist_group("review-parent")
+def test_a_plan_that_no_longer_fits_is_refused(cli, parent_review, tmp_path, monkeypatch):
+    """A plan made for PARENT, on a copy of PARENT that then changes (the plan names no folder)."""
     req = tmp_path / "req"
     shutil.copytree(PARENT, req)
-    out = tmp_path / "out"
-    assert cli("review", req, "--out", out, "-q")[0] == 0
+    out = _parent_reviewed(parent_review, tmp_path / "out")
     plan = out / "internal" / "plan.json"
 
     def refused(expect: str):
@@ -197,13 +225,13 @@ def test_a_plan_that_no_longer_fits_is_refused(cli, tmp_path, monkeypatch):
     assert code == 0, output
 
 
-def test_review_and_plan_command_errors(cli, tmp_path):
+@pytest.mark.xdist_group("review-parent")
+def test_review_and_plan_command_errors(cli, parent_review, tmp_path):
     # a request that policy refuses is refused at review too, with no plan written
     code, output = cli("review", SAMPLES / "requests" / "2026-1880-third-party-release", "--out", tmp_path,
                        "--as-of", "2099-01-01", "-q")
     assert code == 4 and "expired" in output and not (tmp_path / "internal").exists()
-    out = tmp_path / "out"
-    assert cli("review", PARENT, "--out", out, "-q")[0] == 0
+    out = _parent_reviewed(parent_review, tmp_path / "out")
     code, output = cli("review", PARENT, "--out", out, "-q")
     assert code == 6 and "--force" in output
     plan = out / "internal" / "plan.json"
@@ -223,10 +251,11 @@ def test_review_and_plan_command_errors(cli, tmp_path):
     assert code == 10 and len(output.strip().splitlines()) == 1
 
 
-def test_a_reviewer_named_in_the_records_stays_out_of_the_manifest(cli, tmp_path):
+@pytest.mark.xdist_group("review-parent")
+def test_a_reviewer_named_in_the_records_stays_out_of_the_manifest(cli, parent_review, tmp_path):
     """Staff can be a third party in a case: a reviewer's name that the records redact is kept
     internally, not printed in what the requester receives."""
-    assert cli("review", PARENT, "--out", tmp_path, "-q")[0] == 0
+    _parent_reviewed(parent_review, tmp_path)
     code, output = cli("release", PARENT, "--plan", tmp_path / "internal" / "plan.json", "--reviewer",
                        "Martin Turner", "--out", tmp_path, "-q")
     assert code == 0, output

@@ -9,6 +9,9 @@ import pymupdf
 import pytest
 import yaml
 
+# the tests share the module fixture: one xdist worker runs them all
+pytestmark = pytest.mark.xdist_group("review-console")
+
 
 def _pdf_bytes(text: str) -> bytes:
     doc = pymupdf.open()
