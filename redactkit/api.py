@@ -158,6 +158,24 @@ class _Job:
             return RecordOutcome(rec, "withheld", reason, needs_attention=True)
         return None
 
+    def _structure_findings(self, rec: Record) -> list[Finding]:
+        """rec.values as findings. A name the roster knows (or a word of one: the parts of a header's
+        display name) is that party's, decided by its role; anything else is an unknown person's."""
+        out: list[Finding] = []
+        owner: dict[str, tuple[str, str]] = {}
+        for v, entity in sorted((x for x in rec.values if x[0].strip()), key=lambda x: -len(x[0])):
+            party, role = None, "unknown"
+            if entity == "PERSON":
+                whole = [f for f in self.detector.quick(v) if f.party and v[:f.start].strip(" ,;'\"(") == ""
+                         and v[f.end:].strip(" ,;'\")") == ""]
+                if whole:
+                    party, role = whole[0].party, whole[0].role
+                    owner.update({w.lower(): (party, role) for w in re.findall(r"[^\W\d_][\w'’-]*", v)})
+                elif v.lower() in owner:
+                    party, role = owner[v.lower()]
+            out.append(Finding(-1, 0, len(v), v, entity, 1.0, "RecordStructure", party, role))
+        return out
+
     def propose(self, rec: Record, doc, pages: list[PageText],
                 found: list[list[Finding]] | None = None) -> tuple[dict[int, list[Redaction]], list[RedactionBox]]:
         """Detection (unless `found` already holds it, per page) and the recipe's decisions, per
@@ -168,8 +186,7 @@ class _Job:
             known = [r.finding for r in self.decide(rec.source_text) if r.decision == "redact"] \
                 if rec.source_text else []
             # values known from the record's structure (e-mail headers) stand for themselves
-            known += [Finding(-1, 0, len(v), v, entity, 1.0, "RecordStructure", None, "unknown")
-                      for v, entity in rec.values if v.strip()]
+            known += self._structure_findings(rec)
             self._carry = (rec.relpath, known)
         carry = self._carry[1]
         by_page: dict[int, list[Redaction]] = {}
