@@ -425,12 +425,17 @@ def _name_values(name: str) -> list[tuple[str, str]]:
 
 
 def _address_values(addr: str) -> list[tuple[str, str]]:
+    from ..detect.names import NOT_NAME_WORDS, ORG_WORDS
+
     addr = addr.strip().strip("<>").strip()
     if "@" not in addr:
         return _name_values(addr)
     out = [(addr, "EMAIL_ADDRESS")]
     local = addr.rsplit("@", 1)[0]
-    if len(local) >= 3 and local.lower() not in _ROLE_LOCALS and any(c.isalnum() for c in local):
+    low = local.lower()
+    # a local part that is a function or an ordinary word ("records@", "intake@") names no one
+    if len(local) >= 3 and low not in _ROLE_LOCALS and low not in NOT_NAME_WORDS and low not in ORG_WORDS \
+            and any(c.isalnum() for c in local):
         out.append((local, "EMAIL_ADDRESS"))
     return out
 

@@ -47,7 +47,8 @@ def open_pdf(record: Record, passwords: tuple[str, ...] = ()) -> pymupdf.Documen
             raise Unreadable("encrypted PDF (a password is needed to open it)" if not passwords else
                              "encrypted PDF: none of the passwords in --password-file opens it")
     if doc is None or doc.is_repaired or doc.page_count == 0:
-        better = _rebuilt(data, password or "", doc.page_count if doc is not None else 0)
+        better = _rebuilt(data, password or "", doc.page_count if doc is not None else 0,
+                          repaired=doc is not None and doc.is_repaired)
         if better is not None:
             if doc is not None:
                 doc.close()
@@ -76,9 +77,10 @@ def open_pdf(record: Record, passwords: tuple[str, ...] = ()) -> pymupdf.Documen
 MAX_REBUILD_BYTES = 256 * 1024 * 1024
 
 
-def _rebuilt(data: bytes, password: str, pages: int) -> pymupdf.Document | None:
-    """The PDF as qpdf (pikepdf) reads and rewrites it, opened by MuPDF, if that holds more pages
-    than `pages` and needed no repair; else None."""
+def _rebuilt(data: bytes, password: str, pages: int, repaired: bool = False) -> pymupdf.Document | None:
+    """The PDF as qpdf (pikepdf) reads and rewrites it, opened by MuPDF: if that finds more pages
+    than MuPDF did (`pages`), or as many where MuPDF had to repair the file and qpdf did not; else
+    None."""
     if len(data) > MAX_REBUILD_BYTES:
         return None
     import io
@@ -87,12 +89,14 @@ def _rebuilt(data: bytes, password: str, pages: int) -> pymupdf.Document | None:
         import pikepdf
 
         with pikepdf.open(io.BytesIO(data), password=password, attempt_recovery=True) as src:
+            clean = not src.get_warnings()
             buf = io.BytesIO()
             src.save(buf, encryption=False, fix_metadata_version=False)
         doc = pymupdf.open(stream=buf.getvalue(), filetype="pdf")
     except Exception:
         return None
-    if doc.is_repaired or doc.needs_pass or doc.page_count <= pages:
+    if doc.is_repaired or doc.needs_pass or doc.page_count == 0 or doc.page_count < pages or \
+            (doc.page_count == pages and not (repaired and clean)):
         doc.close()
         return None
     return doc
@@ -191,6 +195,51 @@ def xfa_document(doc: pymupdf.Document) -> pymupdf.Document:
     return pymupdf.open("pdf", html_pdf(markup))
 
 
+# Filters that only images use: a content stream or form XObject that claims one is not content
+# (pdf.js's "JBIG2 bomb" is a 40 KB content stream that would decode to 1.16 GB).
+_IMAGE_FILTERS = {"JBIG2Decode", "DCTDecode", "DCT", "JPXDecode", "CCITTFaxDecode", "CCF"}
+_FLATE = {"FlateDecode", "Fl"}
+MAX_CONTENT_BYTES = MAX_PAGE_WORK * 10     # decoded content of one page, at most
+
+
+class TooLarge(Exception):
+    """A stream would decode to more than a bounded size (or with a filter content never uses)."""
+
+
+def bounded_stream(doc: pymupdf.Document, xref: int, limit: int = MAX_CONTENT_BYTES) -> bytes:
+    """A stream's decoded bytes, decoding at most `limit` bytes (raises TooLarge): Flate is
+    inflated here incrementally, image filters are refused, other filters (which expand little)
+    are left to MuPDF."""
+    import zlib
+
+    kind, value = doc.xref_get_key(xref, "Filter")
+    filters = re.findall(r"/([^\s/\[\]]+)", value) if kind in ("name", "array") else []
+    if any(f in _IMAGE_FILTERS for f in filters):
+        raise TooLarge(f"a content stream claims the image filter {next(f for f in filters if f in _IMAGE_FILTERS)}")
+    raw = doc.xref_stream_raw(xref) or b""
+    if not filters:
+        return raw
+    parms = doc.xref_get_key(xref, "DecodeParms")[0]
+    if len(filters) == 1 and filters[0] in _FLATE and parms == "null":
+        inflater = zlib.decompressobj()
+        try:
+            out = inflater.decompress(raw, limit + 1)
+        except zlib.error:
+            out = None
+        if out is not None:
+            if len(out) > limit:
+                raise TooLarge(f"a content stream decodes to more than {limit:,} bytes")
+            return out
+    if len(raw) * 64 > limit and any(f in _FLATE or f in ("LZWDecode", "LZW") for f in filters):
+        # a large stream under a filter chain that cannot be inflated here step by step could
+        # expand past the limit inside MuPDF: refused rather than decoded
+        raise TooLarge(f"a large compressed content stream ({len(raw):,} bytes) cannot be bounded")
+    data = doc.xref_stream(xref) or b""
+    if len(data) > limit:
+        raise TooLarge(f"a content stream decodes to more than {limit:,} bytes")
+    return data
+
+
 def page_work(doc: pymupdf.Document, page: pymupdf.Page) -> int:
     """How much content MuPDF would walk to read the page: its content stream plus, for every form
     XObject it draws, that form's content as often as it is drawn, nested (an XObject "bomb" draws
@@ -211,13 +260,16 @@ def page_work(doc: pymupdf.Document, page: pymupdf.Page) -> int:
                     continue
                 if child in seen:
                     return MAX_PAGE_WORK * 10
-                total += cost(child, doc.xref_stream(child) or b"", seen | {child})
+                total += cost(child, bounded_stream(doc, child), seen | {child})
                 if total > MAX_PAGE_WORK:
                     break
             memo[xref] = total
             return total
 
-        return cost(0, page.read_contents(), frozenset())
+        contents = b"".join(bounded_stream(doc, x) + b"\n" for x in page.get_contents())
+        return cost(0, contents, frozenset())
+    except TooLarge:
+        raise
     except Exception:
         return 0   # the structure cannot be walked here: MuPDF's own reading decides
 
@@ -426,7 +478,11 @@ def read_pages(doc: pymupdf.Document, numbers: range | None = None) -> list[Page
     scans = []
     for n in numbers if numbers is not None else range(doc.page_count):
         page = doc[n]
-        work = page_work(doc, page)
+        try:
+            work = page_work(doc, page)
+        except TooLarge as exc:
+            raise Unreadable(f"page {n + 1}: its content cannot be read in bounded memory ({exc}); "
+                             "needs manual review") from None
         if work > MAX_PAGE_WORK:
             raise Unreadable(f"page {n + 1}: its drawings nest too deep to read in bounded time "
                              f"(about {work:,} units of content); needs manual review")
