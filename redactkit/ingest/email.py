@@ -227,23 +227,20 @@ def read_eml(data: bytes) -> Message:
             body = html_to_text(text) if body_part.get_content_type() == "text/html" else text
         except Unreadable as exc:
             problems.append(("message body", str(exc)))
-    elif not msg.is_multipart() and msg.get_content_maintype() != "text":
-        pass   # a message that is one attachment: listed below
     attachments = []
     try:
         parts = list(msg.iter_attachments())
     except Exception:
         parts = []
-    if not msg.is_multipart() and body_part is None and msg.get_content_maintype() != "text":
-        parts = [msg]
-    for k, part in enumerate(parts + _stray_parts(msg), 1):
+    if not msg.is_multipart() and body_part is None:
+        parts = [msg]      # a message that is one attachment (a PDF, a calendar entry): listed as one
+    for part in parts + _stray_parts(msg):
         try:
             ctype = part.get_content_type()
             fname = part.get_filename()
         except Exception:
             ctype, fname = "application/octet-stream", None
         name = fname or f"attachment.{ctype.split('/')[-1]}"
-        damage = _damage(part)
         if ctype == "message/rfc822":
             inner = part.get_payload()
             inner = inner[0] if isinstance(inner, list) and inner else inner
