@@ -275,8 +275,18 @@ def test_scan_pixel_check_reads_every_image_kind():
     pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 200, 100))
     pix.clear_with(255)
     pix.set_rect(pymupdf.IRect(0, 0, 50, 50), (0, 0, 0))
+    # an inline image (BI ... ID ... EI), 4x4 grey: two black columns, two white
+    inline = doc.new_page()
+    stream = doc.get_new_xref()
+    doc.update_object(stream, "<<>>")
+    doc.update_stream(stream, b"q 100 0 0 100 50 50 cm BI /W 4 /H 4 /CS /G /BPC 8 ID "
+                              + b"\x00\x00\xff\xff" * 4 + b" EI Q")
+    doc.xref_set_key(inline.xref, "Contents", f"{stream} 0 R")
     doc.new_page().insert_image(pymupdf.Rect(100, 100, 200, 300), pixmap=pix, rotate=90)
     page = pymupdf.open("pdf", doc.tobytes())[1]
+    assert pixels_blank_under(page, [(60, 692, 140, 792)]) is False
+    assert pixels_blank_under(page, [(50, 692, 99, 792)]) is True
+    page = pymupdf.open("pdf", doc.tobytes())[2]
     assert pixels_blank_under(page, [(100, 250, 200, 300)]) is False      # the black corner and white
     assert pixels_blank_under(page, [(100, 100, 200, 200)]) is True
 

@@ -8,6 +8,7 @@ too little or too garbled, is not released.
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -193,7 +194,8 @@ def _image_pixmap(page: pymupdf.Page, info: dict) -> pymupdf.Pixmap | None:
     # an inline image: decoded from the page's image blocks, clipped to it
     bbox = pymupdf.Rect(info["bbox"])
     for block in page.get_text("dict", flags=pymupdf.TEXT_PRESERVE_IMAGES, clip=bbox)["blocks"]:
-        if block.get("type") == 1 and abs(pymupdf.Rect(block["bbox"]) - bbox) < 1 and block.get("image"):
+        if block.get("type") == 1 and block.get("image") and \
+                max(abs(a - b) for a, b in zip(block["bbox"], bbox)) < 1:
             return pymupdf.Pixmap(block["image"])
     return None
 
@@ -228,8 +230,9 @@ def pixels_blank_under(page: pymupdf.Page, rects: list) -> bool:
         w, h = pix.width, pix.height
         for hit in hits:
             unit = hit * inverse      # the box in the image's unit square (row 0 at the top)
-            x0, x1 = int(max(0.0, unit.x0) * w) + 1, int(min(1.0, unit.x1) * w) - 1
-            y0, y1 = int(max(0.0, unit.y0) * h) + 1, int(min(1.0, unit.y1) * h) - 1
+            # the pixels wholly under the box (those it only touches may keep part of a glyph)
+            x0, x1 = math.ceil(max(0.0, unit.x0) * w - 1e-6), math.floor(min(1.0, unit.x1) * w + 1e-6)
+            y0, y1 = math.ceil(max(0.0, unit.y0) * h - 1e-6), math.floor(min(1.0, unit.y1) * h + 1e-6)
             if x1 <= x0 or y1 <= y0:
                 continue
             region = arr[y0:y1, x0:x1]
