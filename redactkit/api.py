@@ -1,7 +1,10 @@
 """The release job as a Python call: one request folder in, a verified package out.
 
-request -> ingest -> detect -> plan -> apply -> verify -> package. The CLI and the tests call
-`release`; batches go through `redactkit.batch`. Output is written to a staging folder inside OUT and
+request -> ingest -> detect -> plan -> apply -> verify -> package: `release` admits the request,
+runs every record through redactkit.pipeline (in two passes, so that a value redacted in one
+record is redacted in all), packages the release and records the disclosure. `review` runs the
+same propose half and writes the plan instead. The CLI and the tests call these; batches go
+through `redactkit.batch`. Output is written to a staging folder inside OUT and
 moved into place only when complete, so an interrupted run leaves no half-written release/.
 """
 from __future__ import annotations
@@ -23,40 +26,39 @@ from typing import Callable
 
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
+from . import detect as detect_mod
 from . import ledger as ledger_mod
 from . import review as review_mod
-from .apply import RedactionBox, boxes_for, face_boxes, redact_page, sanitise, save
 from .detect import Detector
 from .errors import ExitCode, OutputExists, PlanRefused, RedactkitError, UsageError
-from .ingest import Unreadable, discover, expand, max_bytes, too_large, unsupported_reason
-from .ingest.pdf import open_record, read_pages
-from .package import cover_sheet, keyed_hash, log_entry, log_key, manifest, sha256_file, write_json
-from .plan import Recipe, admit, consented, in_scope, roster
+from .ingest import Unreadable, discover, expand, max_bytes
+from .package import cover_sheet, keyed_hash, log_key, manifest, sha256_file, totals, write_json
+from .pipeline import RecordContext, planned_record, propose_record, release_record, review_record
+from .plan import Recipe, admit, consented, roster
 from .request import Request, load_request
-from .types import Finding, PageText, Record, RecordOutcome, Redaction
-from .verify import VerificationFailed, norm, value_pattern, verify_pdf
+from .text import ValueIndex, norm, value_pattern
+from .types import Finding, Record, RecordOutcome, Redaction
 
-Progress = Callable[[str, int, int], None]   # (record relpath, done, total)
+Progress = Callable[[str, int, int], None]   # (label, done, total); labels never carry names
 STAGES = ("ingest", "detect", "apply", "verify", "package")
-PAGE_CHUNK = 32    # pages read, detected and redacted together
-
-
-def slim(page: PageText) -> PageText:
-    """A page's text without its per-character boxes: what verification needs, at a tenth of the memory."""
-    return replace(page, boxes=[], lines=[], baselines=[], sizes=[])
 
 
 class Stopwatch:
-    """Seconds spent per pipeline stage: each lap charges the time since the last one."""
+    """Seconds spent per pipeline phase, as each stage's time is charged to its phase."""
 
     def __init__(self):
         self.seconds = dict.fromkeys(STAGES, 0.0)
-        self._last = time.perf_counter()
 
-    def lap(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.seconds[stage] += now - self._last
-        self._last = now
+    def add(self, phase: str, seconds: float) -> None:
+        self.seconds[phase] += seconds
+
+    @contextmanager
+    def timing(self, phase: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add(phase, time.perf_counter() - start)
 
 
 @dataclass
@@ -81,82 +83,59 @@ class ReleaseResult(_Result):
 
     @property
     def summary(self) -> dict:
-        if self.skipped:
-            t = self.previous
-            return {**self._head(), "skipped": True, "records": t.get("records", 0), "released": t.get("released", 0),
-                    "withheld": t.get("withheld", 0), "needs_attention": t.get("needs_attention", 0),
-                    "pages": t.get("pages", 0), "redactions": sum(t.get("redactions", {}).values()), "seconds": {}}
-        released = [o for o in self.outcomes if o.status == "released"]
-        return {**self._head(), "skipped": False, "records": len(self.outcomes), "released": len(released),
-                "withheld": len(self.outcomes) - len(released),
-                "needs_attention": sum(o.needs_attention for o in self.outcomes),
-                "pages": sum(o.pages for o in released),
-                "redactions": sum(sum(o.redaction_counts.values()) for o in released),
-                "seconds": {k: round(v, 2) for k, v in self.timings.items()}}
+        t = self.previous if self.skipped else totals(self.outcomes)
+        return {**self._head(), "skipped": self.skipped, "records": t.get("records", 0),
+                "released": t.get("released", 0), "withheld": t.get("withheld", 0),
+                "needs_attention": t.get("needs_attention", 0), "pages": t.get("pages", 0),
+                "pages_withheld": t.get("pages_withheld", 0), "pages_healed": t.get("pages_healed", 0),
+                "redactions": sum(t.get("redactions", {}).values()),
+                "seconds": {} if self.skipped else {k: round(v, 2) for k, v in self.timings.items()}}
 
 
-def _dedupe(reds: list[Redaction]) -> list[Redaction]:
-    """Redactions to count: those not inside another redaction's span."""
-    counted, reach = [], -1
-    for r in sorted((r for r in reds if r.decision == "redact"), key=lambda r: (r.finding.start, -r.finding.end)):
-        if r.finding.start < 0:     # a region (a face, a staff region): each counts
-            counted.append(r)
-            continue
-        if r.finding.end <= reach:
-            continue
-        counted.append(r)
-        reach = max(reach, r.finding.end)
-    return counted
+class Job:
+    """One request's release (or review): the request, its recipe, the detector with its roster,
+    and what the records teach each other (values redacted anywhere, special categories released)."""
 
-
-class _Job:
-    """One request's release, with its shared detector, recipe and key."""
-
-    def __init__(self, request: Request, recipe: Recipe, request_dir: Path, staging: Path,
+    def __init__(self, request: Request, recipe: Recipe, request_dir: Path, staging: Path | None,
                  plan: review_mod.Applier | None = None, clock: Stopwatch | None = None,
                  passwords: tuple[str, ...] = (), limit: int | None = None):
         self.request, self.recipe, self.request_dir, self.plan = request, recipe, request_dir, plan
         self.clock = clock or Stopwatch()
-        self.detector = Detector(roster(request))   # the first request of a process loads the model here
-        self.clock.lap("detect")
-        self.release_dir = staging / "release"
-        self.internal_dir = staging / "internal"
+        with self.clock.timing("detect"):
+            self.detector = Detector(roster(request))   # the first request of a process loads the model here
+        self.release_dir = staging / "release" if staging else None
+        self.internal_dir = staging / "internal" if staging else None
         self.key = log_key()
         self.log: list[dict] = []
         self.redacted: dict[str, Finding] = {}   # every value redacted in this request, with a finding
         self.released_special: set[str] = set()
         self.consented = consented(request)
-        self._carry: tuple[str | None, list[Finding]] = (None, [])
         self.passwords = passwords
         self.limit = max_bytes() if limit is None else limit
         self.acp = any(p.acp for p in request.parties)
+        self.shared: dict[str, Finding] = {}     # values redacted anywhere in the request: found everywhere
+        self.page_counts: dict[str, int] = {}
+        self._shared_index: ValueIndex | None = None
 
-    def _decide(self, finding) -> Redaction:
+    def decide(self, finding: Finding) -> Redaction:
         return self.recipe.decide(finding, self.consented, self.acp)
 
-    def decide(self, text: str, page: int = 0) -> list[Redaction]:
-        return [self._decide(f) for f in self.detector.detect(text, page)]
-
     def redetect(self, text: str, page: int) -> list[Redaction]:
-        """The verifier's second look at a released page. Reason codes are masked (they are not
-        names). Special-category passages are left out: whose a passage is depends on the names in
-        it, and those may have been redacted, so the same kept sentence could be judged again as
-        naming nobody; the value checks still cover every passage that was redacted."""
+        """The second look (before release, and by the verifier on the release): roster and
+        pattern recognizers, no NER; what the recipe redacts. Reason codes are masked (they are
+        not names). Special-category passages are left out: whose a passage is depends on the
+        names in it, and those may have been redacted, so the same kept sentence could be judged
+        again as naming nobody; the value checks still cover every passage that was redacted."""
         codes = "|".join(re.escape(c) for c in self.recipe.reasons)
         masked = re.sub(rf"\b(?:{codes})\b", lambda m: " " * len(m.group(0)), text)
-        return [d for d in map(self._decide, self.detector.quick(masked, page))
+        return [d for d in map(self.decide, self.detector.quick(masked, page))
                 if d.decision == "redact" and not d.finding.entity.startswith("SPECIAL_")]
 
-    def screen(self, rec: Record) -> RecordOutcome | None:
-        """A withheld outcome for a record that policy or its kind keeps out, else None."""
-        if not in_scope(self.request, rec.info_category):
-            named = ", ".join(self.request.consent.information) if self.request.consent else ""
-            return RecordOutcome(rec, "withheld", f"outside the consent: the release names {named}, "
-                                 f"not '{rec.info_category}'")
-        reason = too_large(rec, self.limit) or unsupported_reason(rec)
-        if reason:
-            return RecordOutcome(rec, "withheld", reason, needs_attention=True)
-        return None
+    @property
+    def redetect_for_verification(self):
+        # with a reviewed plan, staff decided what is found: no second detection on the release,
+        # but every redaction in the plan is still proven gone
+        return self.redetect if self.plan is None else None
 
     def _structure_findings(self, rec: Record) -> list[Finding]:
         """rec.values as findings. A name the roster knows (or a word of one: the parts of a header's
@@ -173,156 +152,61 @@ class _Job:
                     owner.update({w.lower(): (party, role) for w in re.findall(r"[^\W\d_][\w'’-]*", v)})
                 elif v.lower() in owner:
                     party, role = owner[v.lower()]
-            out.append(Finding(-1, 0, len(v), v, entity, 1.0, "RecordStructure", party, role))
+            out.append(Finding(-1, 0, len(v), v, entity, 1.0, "RecordStructure", party, role, found_on="record"))
         return out
 
-    def propose(self, rec: Record, doc, pages: list[PageText],
-                found: list[list[Finding]] | None = None) -> tuple[dict[int, list[Redaction]], list[RedactionBox]]:
-        """Detection (unless `found` already holds it, per page) and the recipe's decisions, per
-        page; and the boxes over faces (regions)."""
-        # an e-mail render: what detection finds in the message's own text is redacted wherever
-        # it stands in the render too (a render can split or ligature what the text holds whole)
-        if self._carry[0] != rec.relpath:     # once per record, though its pages come in chunks
-            known = [r.finding for r in self.decide(rec.source_text) if r.decision == "redact"] \
-                if rec.source_text else []
-            # values known from the record's structure (e-mail headers) stand for themselves
-            known += self._structure_findings(rec)
-            self._carry = (rec.relpath, known)
-        carry = self._carry[1]
-        by_page: dict[int, list[Redaction]] = {}
-        regions: list[RedactionBox] = []
-        if found is None:
-            found = self.detector.detect_many([(pt.text, pt.number) for pt in pages])
-        for pt, findings in zip(pages, found):
-            reds = [self._decide(f) for f in findings]
-            reds += [self._decide(f) for f in self.detector.find_values(pt.text, pt.number, carry)]
-            # what the source hid under its own opaque rectangles is redacted for real, whatever the recipe
-            reds += [Redaction(Finding(pt.number, s, e, pt.text[s:e], "COVERED_TEXT", 1.0, "SourceCover"),
-                               "redact", self.recipe.default_reason) for s, e in pt.covered]
-            if self.recipe.redact_faces and pt.ocr:
-                faces = face_boxes(doc[pt.number], pt.number, self.recipe.default_reason)
-                regions += faces
-                reds += [b.redaction for b in faces]
-            by_page[pt.number] = reds
-        return by_page, regions
+    def share(self, contexts) -> None:
+        """One value, redacted everywhere: what any record's decisions redact (and the other forms
+        of a redacted name) is found in every record of the request."""
+        shared: dict[str, Finding] = {}
+        for ctx in contexts:
+            if ctx.outcome is not None:
+                continue
+            for found in ctx.findings.values():
+                for f in found:
+                    if _shareable(f) and self.decide(f).decision == "redact":
+                        shared.setdefault(f.text.strip(), f)
+        forms = getattr(detect_mod, "name_forms", None)
+        if forms is not None:
+            for f in forms([f for f in shared.values() if f.entity == "PERSON"]):
+                shared.setdefault(f.text.strip(), f)
+        self.shared = {t: replace(f, found_on="request") for t, f in shared.items()}
+        self._shared_index = None
 
-    def record(self, rec: Record, index: int) -> RecordOutcome:
-        withheld = self.screen(rec)
-        if withheld:
-            return withheld
-        try:
-            doc = open_record(rec, self.passwords)
-        except Unreadable as exc:
-            return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
-        out_name = f"{self.request.request_id}-{index:03d}.pdf"
-        dest = self.release_dir / out_name
-        try:
-            if self.plan is not None:
-                # a reviewed plan is checked against every page's text before anything is applied
-                pages = read_pages(doc)
-                self.clock.lap("ingest")
-                try:
-                    by_page, regions = self.plan.redactions(rec, pages)
-                except ValueError as exc:
-                    return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
-                self.clock.lap("detect")
-                all_boxes = self._apply(doc, pages, by_page, regions)
-            else:
-                # page by page in chunks: read, detect, redact, then keep only the text, so that
-                # memory does not grow with every page's character boxes. The next chunk is read
-                # and sent to the detection workers before this one is redacted, so both overlap.
-                pages, by_page, all_boxes = [], {}, []
-                chunks = [range(s, min(s + PAGE_CHUNK, doc.page_count)) for s in range(0, doc.page_count, PAGE_CHUNK)]
-                part, pending = self._start(doc, chunks[0]) if chunks else ([], None)
-                for k in range(len(chunks)):
-                    following = self._start(doc, chunks[k + 1]) if k + 1 < len(chunks) else ([], None)
-                    reds, regions = self.propose(rec, doc, part, pending())
-                    self.clock.lap("detect")
-                    all_boxes += self._apply(doc, part, reds, regions)
-                    by_page.update(reds)
-                    pages += [slim(p) for p in part]
-                    part, pending = following
-            sanitise(doc)
-            save(doc, dest)
-            self.clock.lap("apply")
-        except Unreadable as exc:
-            return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
-        except RedactkitError:
-            raise          # a plan that does not fit: the whole release is refused
-        except Exception as exc:  # a MuPDF failure on a hostile file: withhold, never pass through
-            dest.unlink(missing_ok=True)
-            return RecordOutcome(rec, "withheld", f"could not be redacted safely ({type(exc).__name__})",
-                                 needs_attention=True)
-        finally:
-            doc.close()
-        try:
-            # with a reviewed plan, staff decided what is found: no second detection, but every
-            # redaction in the plan is still proven gone
-            verify_pdf(dest, {p.number: p.text for p in pages}, by_page, all_boxes,
-                       redetect=self.redetect if self.plan is None else None,
-                       ocr_pages={p.number for p in pages if p.ocr})
-        except VerificationFailed as exc:
-            dest.unlink(missing_ok=True)
-            return RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
-        finally:
-            self.clock.lap("verify")
-        outcome = RecordOutcome(rec, "released", output_name=out_name, output_sha256=sha256_file(dest),
-                                pages=len(pages), redaction_counts=self._remember(rec, by_page, all_boxes))
-        self.clock.lap("package")
-        return outcome
+    def carried(self, rec: Record) -> tuple[ValueIndex, dict[str, Finding]]:
+        """The values to find in this record besides its own findings: the request's shared
+        values, an e-mail's own text (a render can split or ligature what the text holds whole)
+        and its header values."""
+        own: dict[str, Finding] = {}
+        if rec.source_text:
+            for r in self.decide_text(rec.source_text):
+                if r.decision == "redact" and _shareable(r.finding):
+                    own.setdefault(r.finding.text.strip(), replace(r.finding, found_on="record"))
+        for f in self._structure_findings(rec):
+            own.setdefault(f.text.strip(), f)
+        if not own:
+            if self._shared_index is None:
+                self._shared_index = ValueIndex(self.shared)
+            return self._shared_index, self.shared
+        known = {**own, **self.shared}
+        return ValueIndex(known), known
 
-    def _start(self, doc, numbers: range):
-        """Read these pages and start their detection; returns (pages, a call that waits for it)."""
-        part = read_pages(doc, numbers)
-        self.clock.lap("ingest")
-        return part, self.detector.start_many([(pt.text, pt.number) for pt in part])
-
-    def _apply(self, doc, pages: list[PageText], by_page: dict[int, list[Redaction]],
-               regions: list[RedactionBox]) -> list[RedactionBox]:
-        """Redact these pages; returns the boxes (for verification)."""
-        out: list[RedactionBox] = []
-        for pt in pages:
-            boxes = boxes_for(pt, by_page.get(pt.number, [])) + [b for b in regions if b.page == pt.number]
-            out.extend(boxes)
-            # a research release blanks photographs; on a scan the page is the image, so only
-            # the words found in it are blanked
-            redact_page(doc[pt.number], boxes, blank_images=self.recipe.blank_images and not pt.ocr)
-        self.clock.lap("apply")
-        return out
-
-    def _remember(self, rec: Record, by_page: dict[int, list[Redaction]], boxes: list[RedactionBox]) -> dict[str, int]:
-        """After a record is released: log its decisions, note what was redacted (for the labels and
-        the manifest check) and which special categories went out (for their notices); return the
-        redaction counts by reason."""
-        counts: dict[str, int] = {}
-        boxes_of: dict[int, list] = {}
-        for b in boxes:
-            for r in b.covers:
-                boxes_of.setdefault(id(r), []).append(b.rect)
-        for reds in by_page.values():
-            for r in _dedupe(reds):
-                counts[r.reason] = counts.get(r.reason, 0) + 1
-            for r in reds:
-                if r.decision == "redact":
-                    self.redacted.setdefault(r.finding.text, r.finding)
-                elif r.finding.entity.startswith("SPECIAL_"):
-                    self.released_special.add(r.finding.entity)
-                for box in boxes_of.get(id(r), [None]):
-                    self.log.append(log_entry(self.key, rec.relpath, r, box))
-        return counts
+    def decide_text(self, text: str, page: int = 0) -> list[Redaction]:
+        return [self.decide(f) for f in self.detector.detect(text, page)]
 
     def safe_text(self, text: str) -> str:
-        """A label for the manifest (a source path, the case id) with its identifiers replaced by
-        their reason code: a file name can name a person too."""
-        # same length, so offsets still map: separators become spaces, the file extension is
-        # blanked (else "minutes.docx" reads as the domain "minutes.do")
-        probe = re.sub(r"[_+]", " ", text)
-        probe = re.sub(r"\.[A-Za-z0-9]{1,5}$", lambda m: " " * len(m.group(0)), probe)
-        reds = [r for r in self.decide(probe) if r.decision == "redact"]
-        # and whatever was redacted in the records, wherever it stands in the label
-        low = probe.lower()   # (a value can stand in the label only if each of its words does)
-        known = [f for t, f in self.redacted.items() if len(t.strip()) > 2 and all(w.lower() in low for w in t.split())]
-        reds += [d for d in map(self._decide, self.detector.find_values(probe, 0, known)) if d.decision == "redact"]
+        """A label for the manifest or the console (a source path, the case id) with the people and
+        identifiers in it replaced by their reason code: a file name can name a person too. Words
+        joined by dots, dashes or underscores are read as words, not as web addresses."""
+        probe = re.sub(r"[_+/.\\]", " ", text)      # same length, so offsets still map
+        reds = [r for r in self.decide_text(probe) if r.decision == "redact" and r.finding.entity not in
+                {"URL", "IP_ADDRESS", "DOMAIN_NAME"}]
+        known = ValueIndex([t for t in self.redacted if sum(c.isalnum() for c in t) > 2])
+        for source in (probe, text):
+            for s, e, value in known.finditer(source):
+                f = self.redacted[value]
+                reds.append(Redaction(replace(f, start=s, end=e, text=text[s:e]), "redact", self.decide(f).reason or
+                                      self.recipe.default_reason))
         if not reds:
             return text
         for r in reds:
@@ -330,6 +214,13 @@ class _Job:
         results = [RecognizerResult(r.reason, r.finding.start, r.finding.end, 1.0) for r in reds]
         operators = {r.reason: OperatorConfig("replace", {"new_value": f"[{r.reason}]"}) for r in reds}
         return _anonymizer().anonymize(text=text, analyzer_results=results, operators=operators).text
+
+
+def _shareable(f: Finding) -> bool:
+    """A finding whose text is a value worth finding elsewhere: not a passage, not a clue
+    sentence, not a region, with at least three letters or digits."""
+    return (f.start >= 0 and not f.entity.startswith("SPECIAL_") and f.entity not in {"REPORTER_CLUE", "COVERED_TEXT"}
+            and sum(c.isalnum() for c in f.text) >= 3)
 
 
 @lru_cache(maxsize=1)
@@ -355,6 +246,8 @@ def _reported(result, nothing: str):
         result.exit_code, result.message = ExitCode.ctrl_c, f"interrupted; {nothing}"
         raise
     except Exception as exc:  # a bug: report it in one line, write nothing
+        if os.environ.get("REDACTKIT_DEBUG"):
+            raise
         result.exit_code = ExitCode.internal_error
         result.message = f"internal error ({type(exc).__name__}); {nothing}. Please report it."
 
@@ -370,84 +263,149 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
     clock = Stopwatch()
     try:
         with _reported(result, "nothing was released"):
-            request = load_request(request_dir)
-            result.request_id = request.request_id
-            recipe = admit(request, as_of)
-            _check_out(out_dir, force)
-            sources = discover(request_dir)
-            limit = max_bytes(max_mb)
-            records = expand(sources, limit)
-            clock.lap("ingest")
-            applier, plan_bytes = None, b""
-            if plan is not None:
-                if not (reviewer or "").strip():
-                    raise UsageError("--reviewer NAME is required with --plan: the manifest records who reviewed")
-                try:
-                    plan_bytes = plan.read_bytes()
-                except OSError:
-                    raise PlanRefused(f"{plan}: cannot be read; make a plan with: redactkit review REQUEST --out OUT") from None
-                reviewed = review_mod.load(plan, plan_bytes)
-                review_mod.check_current(reviewed, plan, request_dir, request, recipe, sources)
-                applier = review_mod.Applier(reviewed, plan, recipe, [r.relpath for r in records])
-            out_dir.mkdir(parents=True, exist_ok=True)
-            _clear_stale_staging(out_dir)
-            staging = out_dir / f".redactkit-staging-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-            job = _Job(request, recipe, request_dir, staging, applier, clock, tuple(passwords), limit)
-            job.release_dir.mkdir(parents=True)
-            job.internal_dir.mkdir(parents=True)
-            for i, rec in enumerate(records, 1):
-                if progress:
-                    progress(rec.relpath, i - 1, len(records))
-                result.outcomes.append(job.record(rec, i))
-            if progress:
-                progress("", len(records), len(records))
-            review_note = {"reviewed": False}
-            if applier is not None:
-                applier.check_texts()
-                review_note = {"reviewed": True, "reviewer": reviewer.strip(),
-                               "plan_sha256": hashlib.sha256(plan_bytes).hexdigest(),
-                               "plan_created_at": getattr(reviewed, "created_at", None),
-                               "proposed": reviewed.proposed, "overridden": review_mod.overrides(reviewed)}
-                (job.internal_dir / "applied_plan.json").write_bytes(plan_bytes)
-            names = {o.record.relpath: job.safe_text(o.record.relpath) for o in result.outcomes}
-            case_id = job.safe_text(request.case.id) if request.case.id else None
-            m = manifest(request, recipe, result.outcomes, names, case_id,
-                         {e: recipe.special_notices[e] for e in sorted(job.released_special) if e in recipe.special_notices},
-                         review=_public_review(job, review_note))
-            _verify_manifest(job, m)
-            write_json(m, job.release_dir / "manifest.json")
-            cover_sheet(m, job.release_dir / "manifest.pdf")
-            with (job.internal_dir / "redaction_log.jsonl").open("w", encoding="utf-8") as fh:
-                for entry in job.log:
-                    fh.write(json.dumps(entry) + "\n")
-            attention = sum(o.needs_attention for o in result.outcomes)
-            # what a rerun of a batch compares to skip this request when nothing changed
-            write_json({"request_id": request.request_id, "recipe": recipe.name, "recipe_sha256": recipe.sha256,
-                        "request_sha256": sha256_file(request_dir / "request.yaml"),
-                        "sources": {r.relpath: r.sha256 for r in sources},
-                        "records": {o.record.relpath: o.record.sha256 for o in result.outcomes},
-                        "exit_code": int(ExitCode.needs_attention if attention else ExitCode.ok),
-                        "requester_hmac": keyed_hash(job.key, request.requester.name), "review": review_note},
-                       job.internal_dir / "sources.json")
-            check = ledger_mod.verify(ledger)
-            if check.problems:
-                raise ledger_mod.LedgerBroken(f"the accounting ledger fails verification ({check.problems[0]}); "
-                                              "nothing was released. Run: redactkit accounting --verify")
-            ledger_mod.append(ledger_mod.disclosure_entry(request, recipe, m, sha256_file(job.release_dir / "manifest.json"),
-                                                          review_note), ledger)
-            _commit(staging, out_dir, force)
-            staging = None
-            job.clock.lap("package")
-            result.timings = job.clock.seconds
-            if attention:
-                result.exit_code = ExitCode.needs_attention
-                result.message = f"{attention} record(s) withheld and need attention; see release/manifest.json"
-            else:
-                result.message = "released"
+            with clock.timing("ingest"):
+                request, recipe, sources, records, limit = _admitted(request_dir, as_of, max_mb)
+                result.request_id = request.request_id
+                _check_out(out_dir, force)
+                reviewed = _reviewed(plan, reviewer, request_dir, request, recipe, sources, records)
+                staging = _staging(out_dir)
+            job = Job(request, recipe, request_dir, staging, reviewed.applier if reviewed else None, clock,
+                      tuple(passwords), limit)
+            result.outcomes = _records(job, records, progress)
+            with clock.timing("package"):
+                review_note = reviewed.note(job) if reviewed else {"reviewed": False}
+                m = _package(job, result.outcomes, sources, review_note)
+                _account(ledger, job, m, review_note)
+                _commit(staging, out_dir, force)
+                staging = None
+            result.timings = clock.seconds
+            result.exit_code, result.message = _verdict(result.outcomes)
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
     return result
+
+
+def _admitted(request_dir: Path, as_of, max_mb):
+    """The request, its recipe (or Refused), and its records."""
+    request = load_request(request_dir)
+    recipe = admit(request, as_of)
+    sources = discover(request_dir)
+    limit = max_bytes(max_mb)
+    return request, recipe, sources, expand(sources, limit), limit
+
+
+def _records(job: Job, records: list[Record], progress: Progress | None) -> list[RecordOutcome]:
+    """Every record through the pipeline: first each is read and detected (or placed by the
+    reviewed plan), then what any record redacts is shared with all, then each is decided,
+    redacted, verified, healed and remembered."""
+    contexts = [RecordContext(job, rec, i) for i, rec in enumerate(records, 1)]
+    steps = 2 * len(contexts)
+    for i, ctx in enumerate(contexts):
+        _tick(progress, f"reading record {i + 1} of {len(contexts)}", i, steps)
+        (planned_record if job.plan is not None else propose_record)(ctx)
+    if job.plan is None:
+        job.share(contexts)
+    outcomes = []
+    for i, ctx in enumerate(contexts):
+        _tick(progress, f"redacting record {i + 1} of {len(contexts)}", len(contexts) + i, steps)
+        outcomes.append(release_record(ctx))
+    _tick(progress, "", steps, steps)
+    if job.plan is not None:
+        job.plan.check_texts()
+    return outcomes
+
+
+def _tick(progress: Progress | None, label: str, done: int, total: int) -> None:
+    if progress:
+        progress(label, done, total)
+
+
+def _staging(out_dir: Path) -> Path:
+    """A fresh staging folder inside OUT (what a killed run left is cleared first)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _clear_stale_staging(out_dir)
+    staging = out_dir / f".redactkit-staging-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    (staging / "release").mkdir(parents=True)
+    (staging / "internal").mkdir(parents=True)
+    return staging
+
+
+@dataclass
+class _Reviewed:
+    """A reviewed plan given to release: checked against the request, applied by `applier`."""
+
+    path: Path
+    data: bytes
+    plan: object
+    applier: review_mod.Applier
+    reviewer: str
+
+    def note(self, job: Job) -> dict:
+        (job.internal_dir / "applied_plan.json").write_bytes(self.data)
+        return {"reviewed": True, "reviewer": self.reviewer, "plan_sha256": hashlib.sha256(self.data).hexdigest(),
+                "plan_created_at": getattr(self.plan, "created_at", None), "proposed": self.plan.proposed,
+                "overridden": review_mod.overrides(self.plan)}
+
+
+def _reviewed(plan: Path | None, reviewer: str | None, request_dir: Path, request: Request, recipe: Recipe,
+              sources: list[Record], records: list[Record]) -> _Reviewed | None:
+    if plan is None:
+        return None
+    if not (reviewer or "").strip():
+        raise UsageError("--reviewer NAME is required with --plan: the manifest records who reviewed")
+    try:
+        data = plan.read_bytes()
+    except OSError:
+        raise PlanRefused(f"{plan}: cannot be read; make a plan with: redactkit review REQUEST --out OUT") from None
+    reviewed = review_mod.load(plan, data)
+    review_mod.check_current(reviewed, plan, request_dir, request, recipe, sources)
+    return _Reviewed(plan, data, reviewed, review_mod.Applier(reviewed, plan, recipe, [r.relpath for r in records]),
+                     reviewer.strip())
+
+
+def _package(job: Job, outcomes: list[RecordOutcome], sources: list[Record], review_note: dict) -> dict:
+    """manifest.json, manifest.pdf, the internal redaction log and sources.json, in staging."""
+    request, recipe = job.request, job.recipe
+    names = {o.record.relpath: job.safe_text(o.record.relpath) for o in outcomes}
+    case_id = job.safe_text(request.case.id) if request.case.id else None
+    m = manifest(request, recipe, outcomes, names, case_id,
+                 {e: recipe.special_notices[e] for e in sorted(job.released_special) if e in recipe.special_notices},
+                 review=_public_review(job, review_note))
+    _verify_manifest(job, m)
+    write_json(m, job.release_dir / "manifest.json")
+    cover_sheet(m, job.release_dir / "manifest.pdf")
+    with (job.internal_dir / "redaction_log.jsonl").open("w", encoding="utf-8") as fh:
+        for entry in job.log:
+            fh.write(json.dumps(entry) + "\n")
+    # what a rerun of a batch compares to skip this request when nothing changed
+    write_json({"request_id": request.request_id, "recipe": recipe.name, "recipe_sha256": recipe.sha256,
+                "request_sha256": sha256_file(job.request_dir / "request.yaml"),
+                "sources": {r.relpath: r.sha256 for r in sources},
+                "records": {o.record.relpath: o.record.sha256 for o in outcomes},
+                "exit_code": int(_verdict(outcomes)[0]),
+                "requester_hmac": keyed_hash(job.key, request.requester.name), "review": review_note},
+               job.internal_dir / "sources.json")
+    return m
+
+
+def _account(ledger: Path | None, job: Job, m: dict, review_note: dict) -> None:
+    """The accounting of disclosures: written before the release is moved into place."""
+    check = ledger_mod.verify(ledger)
+    if check.problems:
+        raise ledger_mod.LedgerBroken(f"the accounting ledger fails verification ({check.problems[0]}); "
+                                      "nothing was released. Run: redactkit accounting --verify")
+    ledger_mod.append(ledger_mod.disclosure_entry(job.request, job.recipe, m,
+                                                  sha256_file(job.release_dir / "manifest.json"), review_note), ledger)
+
+
+def _verdict(outcomes: list[RecordOutcome]) -> tuple[ExitCode, str]:
+    records = sum(o.status == "withheld" and o.needs_attention for o in outcomes)
+    pages = sum(len(o.withheld_pages) for o in outcomes if o.status == "released")
+    if not records and not pages:
+        return ExitCode.ok, "released"
+    parts = ([f"{records} record(s)"] if records else []) + ([f"{pages} page(s)"] if pages else [])
+    return ExitCode.needs_attention, f"{' and '.join(parts)} withheld and need attention; see release/manifest.json"
 
 
 def _clear_stale_staging(out_dir: Path) -> None:
@@ -465,7 +423,7 @@ def _clear_stale_staging(out_dir: Path) -> None:
             pass
 
 
-def _public_review(job: _Job, note: dict) -> dict:
+def _public_review(job: Job, note: dict) -> dict:
     """The review as the manifest tells it: the reviewer's name stays out if it is a name these
     records redact (staff can be a third party in a case); internal/sources.json keeps it."""
     if note.get("reviewed") and _carries_redacted(job, note["reviewer"]):
@@ -473,7 +431,7 @@ def _public_review(job: _Job, note: dict) -> dict:
     return note
 
 
-def _verify_manifest(job: _Job, m: dict) -> None:
+def _verify_manifest(job: Job, m: dict) -> None:
     """The manifest's fields that come from the records (source labels, reasons, the case id)
     must carry no redacted value. The rest is the recipe's fixed wording and the requester."""
     derived = [m["request"]["case_id"] or ""]
@@ -483,7 +441,7 @@ def _verify_manifest(job: _Job, m: dict) -> None:
         raise RedactkitError("internal error: the manifest would carry a redacted value; nothing was released")
 
 
-def _carries_redacted(job: _Job, text: str) -> bool:
+def _carries_redacted(job: Job, text: str) -> bool:
     """Whether a value redacted in this request can be read in `text`."""
     text = norm(text)
     # a value can stand in the text only if each of its words does: a cheap test before the pattern
@@ -527,71 +485,34 @@ class ReviewResult(_Result):
 
 def review(request_dir: Path, out_dir: Path, *, force: bool = False, progress: Progress | None = None,
            as_of: dt.date | None = None, passwords: tuple[str, ...] = (), max_mb: float | None = None) -> ReviewResult:
-    """Propose without applying: OUT/internal/plan.json and OUT/internal/review.pdf. Nothing is
-    released and nothing goes to the ledger. Never raises for bad input."""
-    import pymupdf
-
+    """Propose without applying: OUT/internal/plan.json and OUT/internal/review.pdf, from the same
+    propose half of the pipeline that release runs. Nothing is released and nothing goes to the
+    ledger. Never raises for bad input."""
     result = ReviewResult(request_dir, out_dir)
     with _reported(result, "no plan was written"):
-        request = load_request(request_dir)
+        request, recipe, sources, records, limit = _admitted(request_dir, as_of, max_mb)
         result.request_id = request.request_id
-        recipe = admit(request, as_of)
         internal = out_dir / "internal"
         plan_path, pdf_path = internal / "plan.json", internal / "review.pdf"
         for p in (plan_path, pdf_path):
             if p.exists() and not force:
                 raise OutputExists(f"{p} already exists; choose another --out or pass --force to replace it")
-        limit = max_bytes(max_mb)
-        job = _Job(request, recipe, request_dir, out_dir / ".unused", passwords=tuple(passwords), limit=limit)
-        sources = discover(request_dir)
-        records = expand(sources, limit)
+        job = Job(request, recipe, request_dir, None, passwords=tuple(passwords), limit=limit)
+        contexts = [RecordContext(job, rec, i) for i, rec in enumerate(records, 1)]
+        for i, ctx in enumerate(contexts):
+            _tick(progress, f"reading record {i + 1} of {len(contexts)}", i, 2 * len(contexts))
+            propose_record(ctx)
+        job.share(contexts)
         builder = review_mod.Builder(request, recipe, request_dir, sources)
-        palette = review_mod.colours(recipe)
-        book, toc = pymupdf.open(), []
-        for i, rec in enumerate(records, 1):
-            if progress:
-                progress(rec.relpath, i - 1, len(records))
-            row = {"document": rec.relpath, "status": "proposed", "pages": 0, "redact": {}, "keep": 0}
-            result.records.append(row)
-            withheld = job.screen(rec)
-            doc = None
-            try:
-                if withheld is None:
-                    doc = open_record(rec, job.passwords)
-                    pages = read_pages(doc)
-                    by_page, regions = job.propose(rec, doc, pages)
-                    entries = builder.add(rec, pages, by_page, regions)
-                    review_mod.mark(doc, pages, entries, palette)
-                    toc.append([1, f"{i:03d} {rec.relpath}", book.page_count + 1])
-                    book.insert_pdf(doc)
-                    row["pages"] = len(pages)
-                    for e in entries:
-                        if e["decision"] == "redact":
-                            row["redact"][e["reason"]] = row["redact"].get(e["reason"], 0) + 1
-                        else:
-                            row["keep"] += 1
-            except Unreadable as exc:
-                withheld = RecordOutcome(rec, "withheld", str(exc), needs_attention=True)
-            except Exception as exc:  # a MuPDF failure on a hostile file
-                withheld = RecordOutcome(rec, "withheld", f"could not be read for review ({type(exc).__name__})",
-                                         needs_attention=True)
-            finally:
-                if doc is not None:
-                    doc.close()
-            if withheld is not None:
-                builder.withheld(rec, withheld.reason)
-                row.update(status="withheld", reason=withheld.reason, needs_attention=withheld.needs_attention,
-                           pages=0, redact={}, keep=0)
-        if progress:
-            progress("", len(records), len(records))
-        front = review_mod.summary_pdf(builder.raw, recipe, palette, result.records)
-        book.insert_pdf(front, start_at=0)
-        book.set_toc([[1, "Summary", 1]] + [[lvl, title, page + front.page_count] for lvl, title, page in toc])
+        book = _ReviewBook(review_mod.colours(recipe))
+        for i, ctx in enumerate(contexts):
+            _tick(progress, f"reviewing record {i + 1} of {len(contexts)}", len(contexts) + i, 2 * len(contexts))
+            review_record(ctx)
+            result.records.append(_review_row(ctx, builder, book))
+            ctx.close()
+        _tick(progress, "", 2 * len(contexts), 2 * len(contexts))
         internal.mkdir(parents=True, exist_ok=True)
-        tmp = internal / f".review.pdf.{os.getpid()}.tmp"
-        book.save(tmp, garbage=3, deflate=True)
-        book.close()
-        os.replace(tmp, pdf_path)
+        book.save(review_mod.summary_pdf(builder.raw, recipe, book.palette, result.records), pdf_path)
         review_mod.save(builder.raw, plan_path)
         result.plan_path, result.pdf_path = plan_path, pdf_path
         attention = sum(bool(r.get("needs_attention")) for r in result.records)
@@ -601,3 +522,54 @@ def review(request_dir: Path, out_dir: Path, *, force: bool = False, progress: P
         else:
             result.message = "plan written"
     return result
+
+
+class _ReviewBook:
+    """review.pdf: every reviewed record's pages with the proposals drawn on them."""
+
+    def __init__(self, palette: dict):
+        import pymupdf
+        self.palette, self.doc, self.toc = palette, pymupdf.open(), []
+
+    def add(self, ctx: RecordContext, entries: list[dict]) -> None:
+        review_mod.mark(ctx.doc, entries, self.palette)
+        self.toc.append([1, f"{ctx.index:03d} {ctx.record.relpath}", self.doc.page_count + 1])   # internal file
+        self.doc.insert_pdf(ctx.doc)
+
+    def save(self, front, dest: Path) -> None:
+        self.doc.insert_pdf(front, start_at=0)
+        self.doc.set_toc([[1, "Summary", 1]] + [[lvl, title, page + front.page_count] for lvl, title, page in self.toc])
+        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+        self.doc.save(tmp, garbage=3, deflate=True)
+        self.doc.close()
+        os.replace(tmp, dest)
+
+
+def _review_row(ctx: RecordContext, builder: review_mod.Builder, book: _ReviewBook) -> dict:
+    """One record's proposals into the plan and review.pdf; its row of the review's table."""
+    rec = ctx.record
+    row = {"document": rec.relpath, "status": "proposed", "pages": 0, "redact": {}, "keep": 0}
+    if ctx.outcome is None:
+        try:
+            pages = [ctx.full_page(n) for n in sorted(ctx.pages)]
+            entries = builder.add(rec, pages, ctx.page_count, ctx.redactions, ctx.regions)
+            for n, wp in sorted(ctx.withheld.items()):
+                builder.withheld(rec, wp.reason, page=n)
+            book.add(ctx, entries)
+        except Unreadable as exc:
+            ctx.withhold(str(exc))
+        except Exception as exc:  # a MuPDF failure on a hostile file
+            ctx.withhold(f"could not be read for review ({type(exc).__name__})")
+        else:
+            row["pages"] = ctx.page_count
+            for e in entries:
+                if e["decision"] == "redact":
+                    row["redact"][e["reason"]] = row["redact"].get(e["reason"], 0) + 1
+                else:
+                    row["keep"] += 1
+            if ctx.withheld:
+                row.update(withheld_pages=len(ctx.withheld), needs_attention=True)
+            return row
+    builder.withheld(rec, ctx.outcome.reason)
+    row.update(status="withheld", reason=ctx.outcome.reason, needs_attention=ctx.outcome.needs_attention)
+    return row

@@ -32,6 +32,8 @@ class RedactionBox:
     covers: tuple[Redaction, ...] = ()      # every redaction merged into it
     baseline: float = 0.0                   # of the removed text: the label is set on it
     size: float = 0.0                       # font size of the removed text
+    label: str = ""                         # the reason code as drawn on the box ("" if it did not fit)
+    label_rect: Box | None = None           # where it was drawn (the verifier knows it by its place)
 
 
 def boxes_for(page: PageText, redactions: list[Redaction]) -> list[RedactionBox]:
@@ -54,6 +56,7 @@ def boxes_for(page: PageText, redactions: list[Redaction]) -> list[RedactionBox]
             w0 = chars[0][2] - chars[0][0]; w1 = chars[-1][2] - chars[-1][0]
             spans.setdefault(line, []).append((x0 + h_inset * w0, y0, x1 - h_inset * w1, y1, red,
                                                page.baselines[idx[0]], max(page.sizes[i] for i in idx)))
+    kept = _kept_by_line(page, redactions, set(spans)) if not page.ocr else {}
     out: list[RedactionBox] = []
     for line, items in spans.items():
         items.sort(key=lambda t: t[0])
@@ -66,10 +69,34 @@ def boxes_for(page: PageText, redactions: list[Redaction]) -> list[RedactionBox]
         for g in groups:
             x0 = min(t[0] for t in g); x1 = max(t[2] for t in g)
             y0 = min(t[1] for t in g); y1 = max(t[3] for t in g)
+            # a kept character whose glyph box reaches under the box (a closing bracket set tight
+            # against a removed digit) must not end up hidden under it: the box stops at it
+            for c in kept.get(line, ()):
+                cx = (c[0] + c[2]) / 2
+                if x0 < cx < x1:
+                    if cx >= (x0 + x1) / 2:
+                        x1 = min(x1, c[0])
+                    else:
+                        x0 = max(x0, c[2])
+            if x1 <= x0:
+                continue
             h = y1 - y0
             main = max(g, key=lambda t: t[2] - t[0])[4]
             out.append(RedactionBox(page.number, (x0, y0 + v_shrink * h, x1, y1 - v_shrink * h), main.reason, main,
                                     tuple(t[4] for t in g), g[0][5], max(t[6] for t in g)))
+    return out
+
+
+def _kept_by_line(page: PageText, redactions: list[Redaction], lines: set[int]) -> dict[int, list]:
+    """The boxes of the characters no redaction covers, on the lines that have boxes."""
+    covered = set()
+    for red in redactions:
+        if red.decision == "redact":
+            covered.update(range(red.finding.start, red.finding.end))
+    out: dict[int, list] = {}
+    for i, line in enumerate(page.lines):
+        if line in lines and i not in covered and page.boxes[i] is not None and not page.text[i].isspace():
+            out.setdefault(line, []).append(page.boxes[i])
     return out
 
 
@@ -90,22 +117,24 @@ def _em(text: str) -> float:
     return pymupdf.get_text_length(text, "helv", 1)
 
 
-def _label(width: float, code: str, size: float) -> tuple[str | None, float]:
-    """The reason code repeated across the box ("PI PI PI") at the removed text's size, so that
-    text extractors still read the line as one line, not two columns split by an empty gap."""
-    size = min(size, 12.0)
-    fits = (width - 1) / _em(code)          # the largest size at which one code fits
+MIN_LABEL = 4.0   # points: a label smaller than this is not drawn (the legend still explains the box)
+
+
+def _label_size(width: float, height: float, code: str, size: float) -> float | None:
+    """The reason code's font size: the removed text's (at most 12 pt), so that a text extractor
+    reads the label as part of its line; smaller only if the code would not fit the box; None when
+    it cannot be read at any size that fits."""
+    size = min(size or height, 12.0)
+    fits = (width - 1) / _em(code)
     if size > fits:
-        size -= 0.5 * math.ceil((size - fits) / 0.5)
-    if size <= 3:
-        return None, size
-    n = max(1, int((width - 1 + _em(" ") * size) // (_em(code + " ") * size)))
-    return " ".join([code] * n), size
+        size = math.floor(fits * 2) / 2
+    return size if size >= MIN_LABEL else None
 
 
 def redact_page(page: pymupdf.Page, boxes: list[RedactionBox], blank_images: bool = False) -> None:
     """Remove what lies under the boxes (text, image pixels), fill them black, and set each box's
-    reason code in white on the removed text's baseline."""
+    reason code once, centred, in white on the removed text's baseline (and invisibly across the
+    rest of the box, for text extractors); each box remembers where its label went."""
     for box in boxes:
         rect = pymupdf.Rect(box.rect)
         if not rect.is_empty:
@@ -117,17 +146,48 @@ def redact_page(page: pymupdf.Page, boxes: list[RedactionBox], blank_images: boo
                 page.add_redact_annot(rect, fill=(0, 0, 0), cross_out=False)
     page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_PIXELS, graphics=pymupdf.PDF_REDACT_LINE_ART_NONE,
                           text=pymupdf.PDF_REDACT_TEXT_REMOVE)
-    writer = None
+    visible = invisible = None
     for box in boxes:
         rect = pymupdf.Rect(box.rect)
-        label, size = _label(rect.width, box.reason, box.size or rect.height)
-        if label and not rect.is_empty:
-            width = _em(label) * size
-            baseline = box.baseline if rect.y0 < box.baseline <= rect.y1 + size else rect.y1
-            writer = writer or pymupdf.TextWriter(page.rect, color=(1, 1, 1))
-            writer.append((rect.x0 + (rect.width - width) / 2, baseline), label, font=_helv(), fontsize=size)
-    if writer is not None:   # one text object per page: far faster than a call per label
-        writer.write_text(page)
+        size = None if rect.is_empty else _label_size(rect.width, rect.height, box.reason, box.size)
+        if size is None:
+            continue
+        width, unit = _em(box.reason) * size, _em(box.reason + " ") * size
+        baseline = box.baseline if rect.y0 < box.baseline <= rect.y1 + size else rect.y1 - 0.2 * size
+        centre = rect.x0 + (rect.width - width) / 2
+        visible = visible or pymupdf.TextWriter(page.rect, color=(1, 1, 1))
+        visible.append((centre, baseline), box.reason, font=_helv(), fontsize=size)
+        # the code again, invisibly, across the rest of the box: a text extractor then reads the
+        # line as one line ("... (SSN PI PI PI , cell ...") and not as two columns split by a gap
+        invisible = invisible or pymupdf.TextWriter(page.rect, color=(1, 1, 1))
+        x = rect.x0
+        while x + width <= centre - (unit - width):
+            invisible.append((x, baseline), box.reason, font=_helv(), fontsize=size)
+            x += unit
+        x = centre + unit
+        while x + width <= rect.x1:
+            invisible.append((x, baseline), box.reason, font=_helv(), fontsize=size)
+            x += unit
+        box.label, box.label_rect = box.reason, (rect.x0, baseline - 0.9 * size, rect.x1, baseline + 0.3 * size)
+    if visible is not None:   # one text object per page: far faster than a call per label
+        visible.write_text(page)
+        invisible.write_text(page, render_mode=3)
+
+
+def slip_sheet(doc: pymupdf.Document, number: int, text: str) -> None:
+    """Replace page `number` by a slip sheet of the same size that says `text`: the page's place
+    and numbering stay, nothing of its content does."""
+    old = doc[number]
+    width, height = old.rect.width, old.rect.height
+    doc.delete_page(number)
+    page = doc.new_page(pno=number, width=width, height=height)
+    margin = min(72.0, width / 8)
+    page.draw_rect(pymupdf.Rect(margin / 2, margin / 2, width - margin / 2, height - margin / 2), color=(0, 0, 0),
+                   width=1.5)
+    area = pymupdf.Rect(margin, height / 3, width - margin, height - margin)
+    size = 14.0
+    while size > 5 and page.insert_textbox(area, text, fontsize=size, fontname="helv", align=1) < 0:
+        size -= 1
 
 
 @lru_cache(maxsize=1)

@@ -451,14 +451,15 @@ def _table(results) -> None:
     table = Table(title="redactkit release")
     table.add_column("request", overflow="fold", min_width=20)
     table.add_column("status", no_wrap=True)
-    for col in ("released", "withheld", "pages", "redactions"):
-        table.add_column(col, justify="right", no_wrap=True, min_width=len(col))
+    for col in ("released", "withheld", "pages", "pages withheld", "pages healed", "redactions"):
+        table.add_column(col, justify="right", no_wrap=True, min_width=min(len(col), 8))
     words = {ExitCode.ok: "[green]released[/green]", ExitCode.needs_attention: "[yellow]incomplete[/yellow]"}
     for r in results:
         s = r.summary
         status = "[cyan]unchanged, skipped[/cyan]" if s["skipped"] else words.get(r.exit_code, f"[red]{r.exit_code.name}[/red]")
         table.add_row(s["request_id"] or r.request_dir.name, status,
-                      str(s["released"]), str(s["withheld"]), str(s["pages"]), str(s["redactions"]))
+                      str(s["released"]), str(s["withheld"]), str(s["pages"]), str(s["pages_withheld"]),
+                      str(s["pages_healed"]), str(s["redactions"]))
     out.print(table)
     for r in results:
         if r.exit_code in (ExitCode.ok, ExitCode.needs_attention):

@@ -45,17 +45,28 @@ def log_entry(key: bytes, record: str, red: Redaction, box=None) -> dict:
     f = red.finding
     return {"record": record, "page": f.page + 1, "box": [round(v, 2) for v in box] if box else None,
             "entity": f.entity, "party_role": f.role, "decision": red.decision, "reason": red.reason or None,
-            "detector": f.detector, "score": round(f.score, 3), "text_hmac": keyed_hash(key, f.text)}
+            "detector": f.detector, "score": round(f.score, 3), "found_on": f.found_on,
+            "text_hmac": keyed_hash(key, f.text)}
+
+
+def totals(outcomes: list[RecordOutcome]) -> dict:
+    """The request's counts, as the manifest, the summary table and --json report them."""
+    released = [o for o in outcomes if o.status == "released"]
+    codes: dict[str, int] = {}
+    for o in released:
+        for code, n in o.redaction_counts.items():
+            codes[code] = codes.get(code, 0) + n
+    return {"records": len(outcomes), "released": len(released), "withheld": len(outcomes) - len(released),
+            "needs_attention": sum(o.needs_attention for o in outcomes),
+            "pages": sum(o.pages for o in released),
+            "pages_withheld": sum(len(o.withheld_pages) for o in released),
+            "pages_healed": sum(o.healed_pages for o in released),
+            "redactions": dict(sorted(codes.items()))}
 
 
 def manifest(request: Request, recipe: Recipe, outcomes: list[RecordOutcome], source_names: dict[str, str],
              case_id: str | None, special_notices: dict[str, str] | None = None, review: dict | None = None) -> dict:
-    released = [o for o in outcomes if o.status == "released"]
     attention = [o for o in outcomes if o.needs_attention]
-    totals: dict[str, int] = {}
-    for o in released:
-        for code, n in o.redaction_counts.items():
-            totals[code] = totals.get(code, 0) + n
     return {
         "manifest_version": 1,
         "tool": {"name": "redactkit", "version": __version__},
@@ -89,10 +100,11 @@ def manifest(request: Request, recipe: Recipe, outcomes: list[RecordOutcome], so
             "output_sha256": o.output_sha256 or None,
             "pages": o.pages,
             "redactions": dict(sorted(o.redaction_counts.items())),
+            **({"withheld_pages": [{"page": w.page + 1, "reason": w.reason, "codes": list(w.codes)}
+                                   for w in o.withheld_pages]} if o.withheld_pages else {}),
+            **({"healed_pages": o.healed_pages} if o.healed_pages else {}),
         } for o in outcomes],
-        "totals": {"records": len(outcomes), "released": len(released),
-                   "withheld": len(outcomes) - len(released), "needs_attention": len(attention),
-                   "pages": sum(o.pages for o in released), "redactions": dict(sorted(totals.items()))},
+        "totals": totals(outcomes),
     }
 
 
@@ -109,7 +121,9 @@ def cover_sheet(m: dict, dest: Path) -> None:
     e = html.escape
     rows = "".join(
         f"<tr><td>{e(r['source'])}</td><td>{e(r['output'] or '-')}</td><td>{e(r['status'])}"
-        f"{'<br/>' + e(r['reason']) if r.get('reason') else ''}</td><td>{r['pages']}</td>"
+        f"{'<br/>' + e(r['reason']) if r.get('reason') else ''}"
+        + "".join(f"<br/>page {w['page']} withheld in full ({e(', '.join(w['codes']) or 'unreadable')})"
+                  for w in r.get("withheld_pages", ())) + f"</td><td>{r['pages']}</td>"
         f"<td>{e(', '.join(f'{k}: {v}' for k, v in r['redactions'].items()) or '-')}</td></tr>"
         for r in m["records"])
     legend = "".join(f"<tr><td><b>{e(c)}</b></td><td>{e(v['label'])}</td><td>{e(v['basis'])}</td></tr>"
@@ -130,7 +144,8 @@ by redactkit {e(m['tool']['version'])}.</p>
 <tr><th>Recipe</th><td>{e(m['recipe']['name'])} (SHA-256 {e(m['recipe']['sha256'][:16])}…)</td></tr>
 <tr><th>Review</th><td>{e(_reviewed(m['review']))}</td></tr>
 <tr><th>Status</th><td>{e(m['status'])}: {m['totals']['released']} of {m['totals']['records']} records released,
-{m['totals']['pages']} pages</td></tr></table>
+{m['totals']['pages']} pages{f", of which {m['totals']['pages_withheld']} withheld in full (slip sheets)"
+                               if m['totals']['pages_withheld'] else ''}</td></tr></table>
 <h2>Records</h2>
 <table><tr><th>Source record</th><th>Released as</th><th>Status</th><th>Pages</th><th>Redactions</th></tr>{rows}</table>
 <h2>Reason codes printed on the redactions</h2>

@@ -46,3 +46,56 @@ def reading(text: str) -> str:
     """Text as extracted, made comparable without changing case: NFKC (ligatures, full-width
     forms), soft hyphens dropped. `value_pattern` handles case, spacing, dashes and apostrophes."""
     return unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def _key(token: str) -> str:
+    return unicodedata.normalize("NFKC", token).casefold()
+
+
+class ValueIndex:
+    """Many values found in one pass over a text, by their words: a value matches where its
+    letter-and-digit runs follow each other in the text, whatever stands between them (spaces,
+    a line break, a dash or apostrophe of any kind), case-insensitively. A little looser than
+    `value_pattern` (which wants spacing between words), never tighter; linear in the text's
+    length however many values there are. Longest match wins at each place."""
+
+    def __init__(self, values):
+        self.by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        seen = set()
+        for v in values:
+            tokens = tuple(_key(t) for t in _TOKEN.findall(v))
+            if not tokens or tokens in seen:
+                continue
+            seen.add(tokens)
+            self.by_first.setdefault(tokens[0], []).append((tokens, v))
+        for entries in self.by_first.values():
+            entries.sort(key=lambda e: -len(e[0]))
+
+    def __bool__(self) -> bool:
+        return bool(self.by_first)
+
+    def finditer(self, text: str):
+        """(start, end, value) for every occurrence, `value` as it was given; occurrences do not
+        overlap (the longest value starting at a word wins, and the scan goes on after it)."""
+        if not self.by_first:
+            return
+        words = [(m.start(), m.end(), _key(m.group(0))) for m in _TOKEN.finditer(text)]
+        i = 0
+        while i < len(words):
+            entries = self.by_first.get(words[i][2])
+            hit = None
+            if entries:
+                for tokens, value in entries:
+                    n = len(tokens)
+                    if i + n <= len(words) and all(words[i + k][2] == tokens[k] for k in range(1, n)):
+                        hit = (n, value)
+                        break
+            if hit is None:
+                i += 1
+                continue
+            n, value = hit
+            yield words[i][0], words[i + n - 1][1], value
+            i += n

@@ -70,6 +70,10 @@ class Finding:
     detector: str           # recognizer name
     party: str | None = None    # roster party name, when attributed
     role: str | None = None     # party role: child, reporter, ..., "self", "unknown"
+    # which pass found it: "detection"; "record" (the record's structure: e-mail headers, text the
+    # source covered); "request" (a value redacted elsewhere in the request); "second look" (the
+    # text as it will read after redaction); "verification" (the released file, read back)
+    found_on: str = "detection"
 
 
 @dataclass
@@ -79,6 +83,15 @@ class Redaction:
     finding: Finding
     decision: Literal["redact", "keep"]
     reason: str             # short reason code from the recipe (printed on the box)
+
+
+@dataclass(frozen=True)
+class WithheldPage:
+    """A page released as a slip sheet instead of its content."""
+
+    page: int                            # 0-based
+    reason: str                          # why (never a value)
+    codes: tuple[str, ...] = ()          # reason codes of what could not be shown removed from it
 
 
 @dataclass
@@ -93,3 +106,5 @@ class RecordOutcome:
     pages: int = 0
     redaction_counts: dict[str, int] = field(default_factory=dict)
     needs_attention: bool = False        # withheld because unreadable / unverified, not by policy
+    withheld_pages: list[WithheldPage] = field(default_factory=list)   # replaced by slip sheets
+    healed_pages: int = 0                # pages that passed verification after a further redaction

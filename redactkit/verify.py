@@ -1,33 +1,381 @@
 """Stage 6: verify, fail closed. Re-open every output and prove the redacted text is gone.
 
-Independent reads: PDFium (pypdfium2, Google's PDF engine, shares no code with MuPDF) and a fresh
-PyMuPDF open of the saved file. A document fails, and is withheld, if
-- any text remains under a redaction box (either engine),
-- a redacted value is still readable more often than the source held it in kept places,
-- re-detecting the output's text (roster and patterns) finds something the recipe redacts,
-- any PDF object still carries a redacted value, annotations, links, forms, files or scripts.
-Problems are reported by kind, page and reason code, never by value.
+Independent reads: PDFium (pypdfium2, Google's PDF engine, shares no code with MuPDF), qpdf
+(pikepdf: every object of the file) and a fresh PyMuPDF open of the saved file. Each check is a
+small function returning typed `Problem`s (kind, page, engine, reason codes); `verify` runs them
+all and returns the list, and the caller decides (the pipeline heals, or withholds the page or
+the record). The checks:
+- `check_structure`: the output opens in every engine, with the source's page count;
+- `check_metadata`: no document information, no XMP;
+- `check_objects`: no annotation, form, link, file, script or outline left in any object, and no
+  string a reader or program can find (Info, XMP, bookmarks, /ActualText, /Alt, /TU, /T,
+  /Contents, file names, page labels, optional-content names, ...) carries a redacted value,
+  compared word-bounded as in page text; PDF names, operators, numbers and raw content-stream
+  bytes are syntax, not text, and are never compared;
+- `check_under_boxes`: no character under a redaction box, in either engine (redactkit's own
+  reason labels are recognised by where they were drawn, not by their letters);
+- `check_values`: a redacted value is not readable more often than the source showed it in
+  places that were kept, in either engine (OCR of the pixels on a scan);
+- `check_redetect`: the verifier's own second detection (roster and patterns) finds nothing on
+  the released text that the recipe would redact;
+- `check_scan`: on a scanned page, no text layer but the reason codes, and blank pixels under
+  every box;
+- `check_slip`: a page replaced by a slip sheet says what the slip sheet says, nothing more.
+Problems name pages, kinds and reason codes, never values.
 """
 from __future__ import annotations
 
-import re
-from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Literal
 
+import pikepdf
 import pymupdf
 import pypdfium2 as pdfium
 
 from .apply import RedactionBox
-from .text import norm, value_pattern
+from .text import ValueIndex, norm, reading, value_pattern
 from .types import Redaction
 
-_FORBIDDEN_KEYS = re.compile(rb"/(?:JavaScript|JS|EmbeddedFile|EmbeddedFiles|Annots|AcroForm|URI|Launch|OpenAction|"
-                             rb"RichMedia|XFA|SubmitForm|ImportData|GoToR|GoToE|Outlines)\b(?!\s*null)")
+Kind = Literal["unreadable", "page_count", "metadata", "active_content", "object_value", "text_under_box",
+               "value_readable", "redetected", "scan_text_layer", "scan_pixels", "scan_ocr", "slip_sheet"]
+DOCUMENT_KINDS = {"unreadable", "page_count", "metadata", "active_content", "object_value"}
 COVERED = 0.5   # a character this much under a box counts as "under" it (x-ray uses 0.8)
-
-
+BAND = 8.0      # points: characters indexed by vertical band
 Char = tuple[str, float, float, float, float]   # c, x0, y0, x1, y1 (top-left origin)
-BAND = 8.0                                      # points: characters indexed by vertical band
+
+# keys (or name values) that make a PDF do or carry something besides its page content
+_FORBIDDEN = {"/JavaScript", "/JS", "/EmbeddedFile", "/EmbeddedFiles", "/Annots", "/AcroForm", "/URI", "/Launch",
+              "/OpenAction", "/RichMedia", "/XFA", "/SubmitForm", "/ImportData", "/GoToR", "/GoToE", "/Outlines",
+              "/AA", "/FileAttachment"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing verification found wrong. `values` and `findings` are for healing only and are
+    never shown; `str()` is what a manifest or console may say."""
+
+    kind: Kind
+    page: int | None = None          # 0-based; None: the whole document
+    engine: str = ""                 # the reader that saw it: mupdf, pdfium, ocr, qpdf
+    codes: tuple[str, ...] = ()      # reason codes of the redactions involved
+    detail: str = ""
+    values: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    findings: tuple[Redaction, ...] = field(default=(), repr=False, compare=False)
+    where: tuple = field(default=(), repr=False, compare=False)   # object_value: ((objnum, gen), key path)
+
+    def __str__(self) -> str:
+        return (f"page {self.page + 1}: " if self.page is not None else "") + self.detail
+
+
+@dataclass
+class Expected:
+    """What the verifier compares the output with."""
+
+    page_count: int
+    pages: dict[int, str]                          # each page's text as read from the source
+    redactions: dict[int, list[Redaction]]         # per page: what was decided (redact or keep)
+    boxes: list[RedactionBox]
+    ocr_pages: set[int] = field(default_factory=set)
+    slips: dict[int, str] = field(default_factory=dict)   # pages replaced by a slip sheet: its text
+    scan_source: bytes | None = field(default=None, repr=False)   # the scanned pages before redaction (a PDF)
+
+    def values(self, page: int) -> set[str]:
+        return {r.finding.text for r in self.redactions.get(page, ())
+                if r.decision == "redact" and any(c.isalnum() for c in r.finding.text)}
+
+    def all_values(self) -> set[str]:
+        return {v for p in self.redactions for v in self.values(p)}
+
+
+Redetect = Callable[[str, int], list[Redaction]]
+
+
+def verify(path: Path, expected: Expected, redetect: Redetect | None = None) -> list[Problem]:
+    """Every problem of the saved PDF at `path`; an empty list means it may be released."""
+    try:
+        doc = pymupdf.open(path)
+        pdf = pdfium.PdfDocument(str(path))
+        pike = pikepdf.open(path)
+    except Exception:
+        return [Problem("unreadable", detail="the output cannot be re-opened")]
+    try:
+        problems = check_structure(doc, pdf, pike, expected)
+        if problems:
+            return problems
+        problems += check_metadata(doc, pike)
+        problems += check_objects(pike, expected.all_values())
+        ocr_reads = _ocr_reads(doc, pdf, expected, problems)
+        for n in range(doc.page_count):
+            if n in expected.slips:
+                problems += check_slip(n, doc, pdf, expected.slips[n])
+                continue
+            texts = {"pdfium": _pdfium_text(pdf[n]), "mupdf": doc[n].get_text()}
+            boxes = [b for b in expected.boxes if b.page == n]
+            problems += check_under_boxes(n, doc[n], pdf[n], boxes)
+            if n in expected.ocr_pages:
+                problems += check_scan(n, doc[n], texts["pdfium"], boxes)
+                if n not in ocr_reads:
+                    continue
+                texts = {"ocr": ocr_reads[n]}
+            problems += check_values(n, texts, expected)
+            if redetect is not None:
+                engine = "pdfium" if "pdfium" in texts else "ocr"
+                problems += check_redetect(n, texts[engine], redetect, engine)
+        return problems
+    finally:
+        doc.close()
+        pdf.close()
+        pike.close()
+
+
+# --- the checks ------------------------------------------------------------------------------
+
+def check_structure(doc, pdf, pike, expected: Expected) -> list[Problem]:
+    counts = {doc.page_count, len(pdf), len(pike.pages)}
+    if len(counts) != 1 or doc.page_count != expected.page_count:
+        return [Problem("page_count", engine="mupdf/pdfium/qpdf",
+                        detail="page count differs between engines or from the source")]
+    return []
+
+
+def check_metadata(doc: pymupdf.Document, pike: pikepdf.Pdf) -> list[Problem]:
+    info = {k: v for k, v in (doc.metadata or {}).items() if k not in ("format", "encryption") and v}
+    if info or doc.get_xml_metadata() or "/Metadata" in pike.Root or len(pike.docinfo):
+        return [Problem("metadata", engine="mupdf/qpdf", detail="document information or XMP metadata remains")]
+    return []
+
+
+def check_objects(pike: pikepdf.Pdf, values: set[str]) -> list[Problem]:
+    """Active content anywhere, and redacted values in any string a reader or program can find:
+    every string of every object (decoded), the marked-content properties of page content
+    (/ActualText, /Alt, /E), and XML streams (XMP)."""
+    index = ValueIndex(v for v in values if sum(c.isalnum() for c in v) >= 3)
+    problems: list[Problem] = []
+    active = set()
+
+    def strings(obj, path: tuple, depth: int = 0):
+        if depth > 40:
+            return
+        if isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
+            try:
+                keys = list(obj.keys())
+            except UnicodeDecodeError:   # a key that is not UTF-8: syntax, not text
+                keys = []
+            for key in keys:
+                value = obj.get(key)
+                if key in _FORBIDDEN and not _is_null(value):
+                    active.add(key)
+                if isinstance(value, pikepdf.Name) and _name(value) in _FORBIDDEN:
+                    active.add(_name(value))
+                if isinstance(value, pikepdf.Object) and not value.is_indirect:
+                    yield from strings(value, path + (key,), depth + 1)
+        elif isinstance(obj, pikepdf.Array):
+            for i, item in enumerate(obj):
+                if isinstance(item, pikepdf.Object) and not item.is_indirect:
+                    yield from strings(item, path + (i,), depth + 1)
+        elif isinstance(obj, pikepdf.String):
+            yield path, str(obj)
+
+    for obj in pike.objects:
+        if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream, pikepdf.Array, pikepdf.String)):
+            continue
+        own = obj.objgen
+        for path, text in strings(obj, ()):
+            found = _carried(text, index)
+            if found:
+                problems.append(Problem("object_value", engine="qpdf", detail="a PDF string object carries a "
+                                        "redacted value", values=found, where=(own, path)))
+        if isinstance(obj, pikepdf.Stream) and index:
+            problems += _stream_strings(obj, index)
+    if active:
+        problems.insert(0, Problem("active_content", engine="qpdf", detail="annotations, form fields, links, "
+                                   "attachments, scripts or outlines remain (" + ", ".join(sorted(active)) + ")"))
+    return problems
+
+
+def _stream_strings(stream: pikepdf.Stream, index) -> list[Problem]:
+    """XML (XMP) streams, and the marked-content properties of content streams."""
+    kind = stream.get("/Type"), stream.get("/Subtype")
+    try:
+        if kind[0] == "/Metadata" or kind[1] == "/XML":
+            found = _carried(stream.read_bytes().decode("utf-8", "replace"), index)
+            return [Problem("object_value", engine="qpdf", detail="an XML stream carries a redacted value",
+                            values=found, where=(stream.objgen, ("stream",)))] if found else []
+        data = None
+        if "/Length" in stream and (kind[1] == "/Form" or "/Subtype" not in stream):
+            data = stream.read_bytes()
+        if not data or not any(k in data for k in (b"/ActualText", b"/Alt", b"/E ", b"/E(", b"/E<")):
+            return []
+        found = []
+        for operands, op in pikepdf.parse_content_stream(stream):
+            if str(op) not in ("BDC", "DP"):
+                continue
+            for operand in operands:
+                if isinstance(operand, pikepdf.Dictionary):
+                    for key in ("/ActualText", "/Alt", "/E"):
+                        values = _carried(str(operand.get(key, "")), index) if key in operand else ()
+                        if values:
+                            found.append(Problem("object_value", engine="qpdf", detail="marked content "
+                                                 f"({key}) carries a redacted value", values=values,
+                                                 where=(stream.objgen, ("content", key))))
+        return found
+    except Exception:
+        return []
+
+
+def _carried(text: str, index: ValueIndex) -> tuple[str, ...]:
+    """The redacted values readable in a string, word-bounded."""
+    return tuple(dict.fromkeys(v for _, _, v in index.finditer(reading(text)))) if index and text else ()
+
+
+def _name(value: pikepdf.Name) -> str:
+    try:
+        return str(value)
+    except UnicodeDecodeError:
+        return ""
+
+
+def _is_null(value) -> bool:
+    """Null (pikepdf reads a key whose value is null as absent) or an empty array or dictionary."""
+    return value is None or (isinstance(value, (pikepdf.Array, pikepdf.Dictionary)) and len(value) == 0)
+
+
+def check_under_boxes(n: int, page: pymupdf.Page, pdf_page, boxes: list[RedactionBox]) -> list[Problem]:
+    """Characters under a box, in either engine. A box's own reason label (and a neighbour's that
+    reaches over it) is known by where it was drawn and what it says."""
+    if not boxes:
+        return []
+    labels = [(b.label_rect, b.label) for b in boxes if b.label_rect and b.label]
+    problems = []
+    for engine, chars in (("mupdf", _mupdf_chars(page)), ("pdfium", _pdfium_chars(pdf_page))):
+        bands = _index(chars)
+        hidden = [b for b in boxes if any(not _is_label(ch, labels) for ch in _under(bands, b))]
+        if hidden:
+            problems.append(Problem("text_under_box", n, engine, tuple(sorted({b.reason for b in hidden})),
+                                    f"text under {len(hidden)} box(es) ({engine})"))
+    return problems
+
+
+def check_values(n: int, texts: dict[str, str], expected: Expected) -> list[Problem]:
+    """A redacted value may be readable only as often as the source showed it outside every
+    redacted span (a name kept in one place and redacted in another)."""
+    values = expected.values(n)
+    if not values:
+        return []
+    spans = [(r.finding.start, r.finding.end) for r in expected.redactions.get(n, ())
+             if r.decision == "redact" and r.finding.start >= 0]
+    outside = _blanked(expected.pages.get(n, ""), spans)
+    codes = {r.finding.text: r.reason for r in expected.redactions.get(n, ()) if r.decision == "redact"}
+    problems = []
+    for engine, text in texts.items():
+        read = reading(text)
+        low = norm(read)
+        leaked = []
+        for value in values:
+            if not all(w in low for w in norm(value).split()):
+                continue
+            rx = value_pattern(value)
+            if len(rx.findall(read)) > len(rx.findall(outside)):
+                leaked.append(value)
+        if leaked:
+            problems.append(Problem("value_readable", n, engine, tuple(sorted({codes[v] for v in leaked})),
+                                    f"{len(leaked)} redacted value(s) still readable ({engine})", values=tuple(leaked)))
+    return problems
+
+
+def check_redetect(n: int, text: str, redetect: Redetect, engine: str = "pdfium") -> list[Problem]:
+    found = redetect(text, n)
+    if not found:
+        return []
+    codes = tuple(sorted({r.reason for r in found}))
+    return [Problem("redetected", n, engine, codes, f"re-detection found {len(found)} value(s) to redact "
+                    f"({','.join(codes)})", values=tuple(r.finding.text for r in found), findings=tuple(found))]
+
+
+def check_scan(n: int, page: pymupdf.Page, pdfium_text: str, boxes: list[RedactionBox]) -> list[Problem]:
+    """A scan: the only text allowed on the page is the reason codes; the pixels under every box
+    are blank."""
+    from .ingest.scan import pixels_blank_under
+
+    problems = []
+    codes = {b.reason for b in boxes}
+    if [w for w in pdfium_text.split() if w not in codes]:
+        problems.append(Problem("scan_text_layer", n, "pdfium", detail="a text layer remains on a scanned page"))
+    try:
+        blank = pixels_blank_under(page, [b.rect for b in boxes])
+    except Exception:
+        blank = False
+    if not blank:
+        problems.append(Problem("scan_pixels", n, "mupdf", tuple(sorted(codes)), "scan pixels remain under a box"))
+    return problems
+
+
+def check_slip(n: int, doc, pdf, slip_text: str) -> list[Problem]:
+    for engine, text in (("mupdf", doc[n].get_text()), ("pdfium", _pdfium_text(pdf[n]))):
+        if norm(text) != norm(slip_text):
+            return [Problem("slip_sheet", n, engine, detail=f"the slip sheet carries other text ({engine})")]
+    return []
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def _ocr_reads(doc, pdf, expected: Expected, problems: list[Problem]) -> dict[int, str]:
+    """What OCR can read on the released scans. With the pages as they were before redaction at
+    hand, a page is read only where it changed: its pixels outside the boxes must be exactly the
+    source's (rendered by PDFium, not the MuPDF that redacted them), and the lines that hold boxes
+    are read again by OCR (a glyph's remnant beside a box would show there). Without them, the
+    whole page is read again."""
+    pages = sorted(expected.ocr_pages - set(expected.slips))
+    if not pages:
+        return {}
+    from .ingest import scan
+    boxes = {n: [b.rect for b in expected.boxes if b.page == n] for n in pages}
+    try:
+        if expected.scan_source is None:
+            return scan.ocr_outside_many(doc, boxes)
+        source = pdfium.PdfDocument(expected.scan_source)
+        try:
+            for n in pages:
+                if not _same_outside(pdf[n], source[n], boxes[n]):
+                    problems.append(Problem("scan_pixels", n, "pdfium", detail="the scan's pixels outside the "
+                                            "boxes differ from the source"))
+        finally:
+            source.close()
+        return scan.ocr_bands_many(doc, boxes)
+    except Exception:
+        problems.extend(Problem("scan_ocr", n, "ocr", detail="the released scan cannot be read back by OCR")
+                        for n in pages)
+        return {}
+
+
+RENDER_DPI = 100
+
+
+def _same_outside(page, source_page, rects) -> bool:
+    """Whether the released page renders exactly as the source page outside the boxes (a margin
+    of two pixels around each)."""
+    import numpy as np
+
+    def grey(p):
+        a = p.render(scale=RENDER_DPI / 72, grayscale=True).to_numpy()
+        return a.reshape(a.shape[0], a.shape[1], -1)[:, :, 0].astype(np.int16)
+    a, b = grey(page), grey(source_page)
+    if a.shape != b.shape:
+        return False
+    keep = np.ones(a.shape, bool)
+    z = RENDER_DPI / 72
+    for x0, y0, x1, y1 in rects:
+        keep[max(0, int(y0 * z) - 2):int(y1 * z) + 3, max(0, int(x0 * z) - 2):int(x1 * z) + 3] = False
+    return not (np.abs(a - b)[keep] > 32).any()
+
+
+def _pdfium_text(page) -> str:
+    tp = page.get_textpage()
+    try:
+        return tp.get_text_range()
+    finally:
+        tp.close()
 
 
 def _mupdf_chars(page: pymupdf.Page) -> list[Char]:
@@ -41,17 +389,28 @@ def _mupdf_chars(page: pymupdf.Page) -> list[Char]:
 
 
 def _pdfium_chars(page) -> list[Char]:
+    """PDFium's characters with their boxes: each character asked for by its index (the text of
+    the whole page does not map to indexes one to one: generated line breaks, astral characters)."""
+    import pypdfium2.raw as raw
+
     tp = page.get_textpage()
     h = page.get_height()
     out = []
     try:
-        text = tp.get_text_range()
         for i in range(tp.count_chars()):
+            code = raw.FPDFText_GetUnicode(tp.raw, i)
             left, bottom, right, top = tp.get_charbox(i)
-            out.append((text[i] if i < len(text) else "?", left, h - top, right, h - bottom))
+            c = chr(code) if 0 < code < 0x110000 else "?"
+            out.append((c, left, h - top, right, h - bottom))
     finally:
         tp.close()
     return out
+
+
+def _is_label(ch: Char, labels) -> bool:
+    cx, cy = (ch[1] + ch[3]) / 2, (ch[2] + ch[4]) / 2
+    return any(r[0] - 0.5 <= cx <= r[2] + 0.5 and r[1] - 0.5 <= cy <= r[3] + 0.5 and ch[0] in text
+               for r, text in labels)
 
 
 def _index(chars: list[Char]) -> dict[int, list[Char]]:
@@ -64,11 +423,10 @@ def _index(chars: list[Char]) -> dict[int, list[Char]]:
     return bands
 
 
-def _under(bands: dict[int, list[Char]], box: RedactionBox) -> bool:
-    """Whether readable characters, other than the printed reason code, lie under the box:
-    at least COVERED of a character's area inside it."""
+def _under(bands: dict[int, list[Char]], box: RedactionBox) -> list[Char]:
+    """The readable characters under the box: at least COVERED of each one's area inside it."""
     x0, y0, x1, y1 = box.rect
-    seen, hidden = set(), []
+    seen, out = set(), []
     for b in range(int(y0 // BAND), int(y1 // BAND) + 1):
         for ch in bands.get(b, ()):
             if id(ch) in seen:
@@ -76,116 +434,16 @@ def _under(bands: dict[int, list[Char]], box: RedactionBox) -> bool:
             seen.add(id(ch))
             w = min(x1, ch[3]) - max(x0, ch[1])
             h = min(y1, ch[4]) - max(y0, ch[2])
-            if w > 0 and h > 0 and w * h >= COVERED * (ch[3] - ch[1]) * (ch[4] - ch[2]):
-                hidden.append(ch)
-    hidden.sort(key=lambda ch: ch[1])
-    return bool("".join(ch[0] for ch in hidden).replace(box.reason, "").strip())
+            if w > 0 and h > 0 and w * h >= COVERED * (ch[3] - ch[1]) * (ch[4] - ch[2]) and ch[0].strip():
+                out.append(ch)
+    return out
 
 
 def _blanked(source_text: str, redacted_spans: list[tuple[int, int]]) -> str:
-    """The source page as a reader could read it outside every redacted span, normalised."""
+    """The source page as a reader could read it outside every redacted span."""
     chars = list(source_text)
     for s, e in redacted_spans:
-        for i in range(s, e):
+        for i in range(s, min(e, len(chars))):
             if not chars[i].isspace():
                 chars[i] = "\x00"
-    return norm("".join(chars)).replace("\x00", "#")
-
-
-class VerificationFailed(Exception):
-    pass
-
-
-def verify_pdf(path: Path, source_pages: dict[int, str], redactions: dict[int, list[Redaction]],
-               boxes: list[RedactionBox], redetect=None, ocr_pages: set[int] = frozenset()) -> None:
-    """Raise VerificationFailed(reason) unless the saved PDF at `path` is clean."""
-    problems: list[str] = []
-    values_by_page: dict[int, set[str]] = {}
-    spans_by_page: dict[int, list[tuple[int, int]]] = {}
-    for page_no, reds in redactions.items():
-        for r in reds:
-            if r.decision == "redact" and any(c.isalnum() for c in r.finding.text):
-                values_by_page.setdefault(page_no, set()).add(r.finding.text)
-                spans_by_page.setdefault(page_no, []).append((r.finding.start, r.finding.end))
-    all_values = {v for vs in values_by_page.values() for v in vs}
-    long_values = {norm(v) for v in all_values if len(v) > 3}
-
-    try:
-        doc = pymupdf.open(path)
-        pdf = pdfium.PdfDocument(str(path))
-    except Exception:
-        raise VerificationFailed("output cannot be re-opened") from None
-    try:
-        if doc.page_count != len(pdf) or doc.page_count != len(source_pages):
-            problems.append("page count differs between engines or from the source")
-        # 1. nothing but page content
-        if any(doc.metadata.get(k) for k in ("title", "author", "subject", "keywords", "creator", "producer")) \
-                or doc.get_xml_metadata():
-            problems.append("metadata remains")
-        if doc.embfile_count() or any(p.first_annot or p.first_widget or p.get_links() for p in doc):
-            problems.append("annotations, form fields, links or attachments remain")
-        for xref in range(1, doc.xref_length()):
-            try:
-                obj = doc.xref_object(xref, compressed=True)
-            except Exception:
-                continue
-            if _FORBIDDEN_KEYS.search(obj.encode("latin-1", "replace")):
-                problems.append("an object with scripts, links, forms or attachments remains")
-                break
-            low = norm(obj)
-            if any(v in low for v in long_values):
-                problems.append("a PDF object carries a redacted value")
-                break
-        # 2. no text under any box, in either engine
-        under = Counter()
-        for page_no in sorted({b.page for b in boxes}):
-            page_boxes = [b for b in boxes if b.page == page_no]
-            for engine, chars in (("mupdf", _mupdf_chars(doc[page_no])), ("pdfium", _pdfium_chars(pdf[page_no]))):
-                bands = _index(chars)
-                under[(page_no, engine)] += sum(_under(bands, b) for b in page_boxes)
-        for (page_no, engine), n in sorted(under.items()):
-            if n:
-                problems.append(f"page {page_no + 1}: text under {n} box(es) ({engine})")
-        # 3. redacted values gone, by both engines; 4. re-detection finds nothing to redact
-        ocr_reads: dict[int, str] = {}
-        if ocr_pages:
-            from .ingest.scan import ocr_outside_many
-            try:
-                ocr_reads = ocr_outside_many(doc, {n: [b.rect for b in boxes if b.page == n] for n in ocr_pages})
-            except Exception:
-                problems.append("the released scan cannot be read back by OCR")
-        for page_no in range(doc.page_count):
-            page_pdfium = pdf[page_no].get_textpage()
-            texts = {"pdfium": page_pdfium.get_text_range(), "mupdf": doc[page_no].get_text()}
-            page_pdfium.close()
-            if page_no in ocr_pages:
-                # a scan: the only text allowed on the page is the reason codes; read the pixels again
-                codes = {b.reason for b in boxes}
-                layer = [w for w in texts["pdfium"].split() if w not in codes]
-                if layer:
-                    problems.append(f"page {page_no + 1}: a text layer remains on a scanned page")
-                from .ingest.scan import pixels_blank_under
-                if not pixels_blank_under(doc[page_no], [b.rect for b in boxes if b.page == page_no]):
-                    problems.append(f"page {page_no + 1}: scan pixels remain under a box")
-                if page_no not in ocr_reads:
-                    continue
-                texts = {"ocr": ocr_reads[page_no]}
-            outside = _blanked(source_pages.get(page_no, ""), spans_by_page.get(page_no, []))
-            read = {engine: norm(text) for engine, text in texts.items()}
-            for value in values_by_page.get(page_no, ()):
-                rx = value_pattern(value)
-                allowed = len(rx.findall(outside))
-                for engine, text in read.items():
-                    if len(rx.findall(text)) > allowed:
-                        problems.append(f"page {page_no + 1}: a redacted value is still readable ({engine})")
-                        break
-            if redetect is not None:
-                leaks = redetect(texts.get("pdfium", texts.get("ocr", "")), page_no)
-                if leaks:
-                    codes = ",".join(sorted({r.reason for r in leaks}))
-                    problems.append(f"page {page_no + 1}: re-detection found {len(leaks)} value(s) to redact ({codes})")
-    finally:
-        doc.close()
-        pdf.close()
-    if problems:
-        raise VerificationFailed("verification failed: " + "; ".join(dict.fromkeys(problems)))
+    return reading("".join(chars)).replace("\x00", "#")

@@ -472,37 +472,61 @@ def page_text(page: pymupdf.Page, raw: dict | None = None) -> PageText:
 
 
 def read_pages(doc: pymupdf.Document, numbers: range | None = None) -> list[PageText]:
+    """Every page's text (or these pages'); Unreadable if one cannot be obtained."""
+    pages, failed = read_pages_each(doc, numbers)
+    if failed:
+        raise Unreadable(failed[min(failed)])
+    return pages
+
+
+def read_pages_each(doc: pymupdf.Document, numbers=None) -> tuple[list[PageText], dict[int, str]]:
     """Every page's text (or these pages'), read by OCR (in parallel) where the page is a scan;
-    Unreadable if a page's text cannot be obtained."""
+    and, for each page whose text cannot be obtained safely, the reason (that page is withheld,
+    not its record)."""
     pages: dict[int, PageText] = {}
+    failed: dict[int, str] = {}
     scans = []
     for n in numbers if numbers is not None else range(doc.page_count):
-        page = doc[n]
         try:
-            work = page_work(doc, page)
-        except TooLarge as exc:
-            raise Unreadable(f"page {n + 1}: its content cannot be read in bounded memory ({exc}); "
-                             "needs manual review") from None
-        if work > MAX_PAGE_WORK:
-            raise Unreadable(f"page {n + 1}: its drawings nest too deep to read in bounded time "
+            page = doc[n]
+            try:
+                work = page_work(doc, page)
+            except TooLarge as exc:
+                failed[n] = (f"page {n + 1}: its content cannot be read in bounded memory ({exc}); "
+                             "needs manual review")
+                continue
+            if work > MAX_PAGE_WORK:
+                failed[n] = (f"page {n + 1}: its drawings nest too deep to read in bounded time "
                              f"(about {work:,} units of content); needs manual review")
-        try:
+                continue
             pt = page_text(page)
+            # characters hidden under an image (an OCR layer beneath the scan) are not what the page shows
+            hidden = sum(1 for s, e in pt.covered for c in pt.text[s:e] if not c.isspace())
+            if scan.needs_ocr(page, sum(1 for c in pt.text if not c.isspace()) - hidden):
+                scan.strip_text(page)   # an existing OCR layer is never trusted
+                scans.append(n)
+            else:
+                pages[n] = pt
         except Exception:
-            raise Unreadable(f"page {page.number + 1}: text cannot be extracted") from None
-        # characters hidden under an image (an OCR layer beneath the scan) are not what the page shows
-        hidden = sum(1 for s, e in pt.covered for c in pt.text[s:e] if not c.isspace())
-        if scan.needs_ocr(page, sum(1 for c in pt.text if not c.isspace()) - hidden):
-            scan.strip_text(page)   # an existing OCR layer is never trusted
-            scans.append(page.number)
-        else:
-            pages[page.number] = pt
+            failed[n] = f"page {n + 1}: text cannot be extracted"
     if scans:
-        for number, raw in scan.ocr_pages_raw(doc, scans, _FLAGS).items():
-            pt = page_text(doc[number], raw)
-            scan.check_quality(pt.text, number)
-            pages[number] = pt
-    return [pages[n] for n in sorted(pages)]
+        try:
+            raws = scan.ocr_pages_raw(doc, scans, _FLAGS)
+        except Unreadable:
+            raws = {}
+            why = ("is a scan and OCR is unavailable (no eng.traineddata)" if scan.tessdata_dir() is None
+                   else "is a scan and OCR failed")
+            failed.update({n: f"page {n + 1} {why}; withheld for manual review" for n in scans})
+        for number, raw in raws.items():
+            try:
+                pt = page_text(doc[number], raw)
+                scan.check_quality(pt.text, number)
+                pages[number] = pt
+            except Unreadable as exc:
+                failed[number] = str(exc)
+            except Exception:
+                failed[number] = f"page {number + 1}: OCR output cannot be read"
+    return [pages[n] for n in sorted(pages)], failed
 
 
 def open_record(record: Record, passwords: tuple[str, ...] = ()) -> pymupdf.Document:

@@ -1,0 +1,365 @@
+"""The pipeline a record flows through: named stages over a per-record context.
+
+    propose_record   screen, open_document, read_pages, detect
+      (then, for the whole request: a value redacted anywhere is found everywhere; api.Job.share)
+    release_record   decide, second_look, redact, slip_sheets, sanitise, save, verify, heal, remember
+    review_record    decide, second_look          (the plan and review.pdf take it from there)
+    planned_record   screen, open_document, read_pages, planned, then release_record's stages
+                     from redact on (release --plan: the reviewed plan decides, nothing is detected)
+
+Each stage is a function of the `RecordContext` that adds to it. `run` is the one place that
+times the stages and turns a failure inside any of them into a withheld record with its reason.
+A stage that cannot release one page withholds that page (`withhold_page`: a slip sheet takes its
+place), not the record; the record is withheld only when nothing of it can be released.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from . import apply as apply_mod
+from . import heal as heal_mod
+from . import verify as verify_mod
+from .errors import RedactkitError
+from .ingest import Unreadable, too_large, unsupported_reason
+from .ingest.pdf import open_record, page_text, read_pages_each
+from .package import log_entry, sha256_file
+from .plan import in_scope
+from .text import ValueIndex
+from .types import Finding, PageText, Record, RecordOutcome, Redaction, WithheldPage
+
+if TYPE_CHECKING:
+    import pymupdf
+
+    from .api import Job
+
+CHUNK = 32            # pages read (and sent to detection) together
+KEEP_BOXES = 64       # records up to this long keep their characters' boxes; longer ones read them again
+SECOND_LOOKS = 2      # passes of the second look before release
+
+
+@dataclass
+class RecordContext:
+    """Everything one record gathers on its way through the stages."""
+
+    job: Job
+    record: Record
+    index: int                                        # 1-based place in the request (output name)
+    doc: pymupdf.Document | None = None
+    pages: dict[int, PageText] = field(default_factory=dict)     # text per page (boxes dropped when read again)
+    findings: dict[int, list[Finding]] = field(default_factory=dict)
+    redactions: dict[int, list[Redaction]] = field(default_factory=dict)
+    regions: list[apply_mod.RedactionBox] = field(default_factory=list)   # faces, staff regions
+    boxes: list[apply_mod.RedactionBox] = field(default_factory=list)
+    withheld: dict[int, WithheldPage] = field(default_factory=dict)        # pages given a slip sheet
+    healed: set[int] = field(default_factory=set)     # pages that passed after a further redaction
+    problems: list[verify_mod.Problem] = field(default_factory=list)
+    output: Path | None = None
+    outcome: RecordOutcome | None = None
+    pending: list[Callable[[], list[list[Finding]]]] = field(default_factory=list)   # detection under way
+    scan_source: bytes | None = field(default=None, repr=False)   # a scanned record before redaction
+
+    @property
+    def page_count(self) -> int:
+        return self.doc.page_count if self.doc is not None else 0
+
+    def withhold(self, reason: str, attention: bool = True) -> None:
+        """The record is not released."""
+        self.outcome = RecordOutcome(self.record, "withheld", reason, needs_attention=attention)
+        self.close()
+        if self.output is not None:
+            self.output.unlink(missing_ok=True)
+
+    def withhold_page(self, page: int, reason: str, codes: tuple[str, ...] = ()) -> None:
+        """This page is released as a slip sheet; the rest of the record goes on."""
+        self.withheld.setdefault(page, WithheldPage(page, reason, codes))
+
+    def full_page(self, n: int) -> PageText:
+        """Page n with its character boxes: kept for scans (OCR runs once), read again otherwise."""
+        pt = self.pages[n]
+        if pt.boxes or not pt.text:
+            return pt
+        again = page_text(self.doc[n])
+        if again.text != pt.text:
+            raise Unreadable(f"page {n + 1} reads differently on a second reading; withheld for manual review")
+        return again
+
+    def close(self) -> None:
+        if self.doc is not None:
+            self.doc.close()
+            self.doc = None
+
+
+Stage = Callable[[RecordContext], None]
+
+
+def stage(phase: str):
+    """Mark a function as a pipeline stage and say which phase its time is charged to."""
+    def mark(fn: Stage) -> Stage:
+        fn.phase = phase
+        return fn
+    return mark
+
+
+def run(ctx: RecordContext, *stages: Stage) -> None:
+    """Run the stages in order until the record has an outcome. The one place where a stage's
+    failure becomes a withheld record: a record that cannot be read safely, or any unexpected
+    error inside one record, withholds that record (with its reason) and never the request.
+    Errors the user must act on for the whole request (RedactkitError) still stop it."""
+    clock = ctx.job.clock
+    for st in stages:
+        if ctx.outcome is not None:
+            return
+        start = time.perf_counter()
+        try:
+            st(ctx)
+        except Unreadable as exc:
+            ctx.withhold(str(exc))
+        except (RedactkitError, KeyboardInterrupt, MemoryError):
+            ctx.close()
+            raise
+        except Exception as exc:  # a bug, or a MuPDF failure on a hostile file: withhold, never pass through
+            if os.environ.get("REDACTKIT_DEBUG"):
+                raise
+            ctx.withhold(f"could not be processed safely at the {st.__name__.replace('_', ' ')} stage "
+                         f"({type(exc).__name__}); withheld for manual review")
+        finally:
+            clock.add(st.phase, time.perf_counter() - start)
+
+
+# --- propose: what to redact -------------------------------------------------------------------
+
+@stage("ingest")
+def screen(ctx: RecordContext) -> None:
+    """Policy first (a consent's scope), then what no reader can take (kind, size)."""
+    job, rec = ctx.job, ctx.record
+    if not in_scope(job.request, rec.info_category):
+        named = ", ".join(job.request.consent.information) if job.request.consent else ""
+        ctx.withhold(f"outside the consent: the release names {named}, not '{rec.info_category}'", attention=False)
+        return
+    reason = too_large(rec, job.limit) or unsupported_reason(rec)
+    if reason:
+        ctx.withhold(reason)
+
+
+@stage("ingest")
+def open_document(ctx: RecordContext) -> None:
+    ctx.doc = open_record(ctx.record, ctx.job.passwords)
+
+
+@stage("ingest")
+def read_pages(ctx: RecordContext) -> None:
+    """Every page's text, in chunks; each chunk goes to detection (the worker processes) while
+    the next is read. A page that cannot be read is withheld alone."""
+    detect_now = ctx.job.plan is None
+    for start in range(0, ctx.page_count, CHUNK):
+        pages, failed = read_pages_each(ctx.doc, range(start, min(start + CHUNK, ctx.page_count)))
+        for n, reason in failed.items():
+            ctx.withhold_page(n, reason)
+        keep = ctx.page_count <= KEEP_BOXES
+        for pt in pages:
+            # a long record's boxes are read again when each page is redacted, so that they are
+            # never all in memory (a scan keeps them: OCR runs once)
+            ctx.pages[pt.number] = pt if pt.ocr or keep else replace(pt, boxes=[], lines=[], baselines=[], sizes=[])
+        if detect_now and pages:
+            ctx.pending.append(ctx.job.detector.start_many([(pt.text, pt.number) for pt in pages]))
+    if not ctx.pages:
+        first = ctx.withheld[min(ctx.withheld)].reason if ctx.withheld else "no page"
+        ctx.withhold(first if ctx.page_count == 1 else f"no page can be read ({first})")
+
+
+@stage("detect")
+def detect(ctx: RecordContext) -> None:
+    for pending in ctx.pending:
+        for found in pending():
+            if found:
+                ctx.findings[found[0].page] = found
+    ctx.pending.clear()
+
+
+@stage("detect")
+def decide(ctx: RecordContext) -> None:
+    """The recipe's decision on every finding, and on what the rest of the request and the
+    record's own structure say must go: values redacted anywhere in the request (and their other
+    forms), the e-mail's own text and headers, text the source only covered, faces on scans."""
+    job, recipe = ctx.job, ctx.job.recipe
+    carry = job.carried(ctx.record)
+    for n, pt in ctx.pages.items():
+        reds = [job.decide(f) for f in ctx.findings.get(n, ())]
+        reds += [job.decide(f) for f in _occurrences(pt, carry)]
+        reds += [Redaction(Finding(n, s, e, pt.text[s:e], "COVERED_TEXT", 1.0, "SourceCover", found_on="record"),
+                           "redact", recipe.default_reason) for s, e in pt.covered]
+        if recipe.redact_faces and pt.ocr:
+            faces = apply_mod.face_boxes(ctx.doc[n], n, recipe.default_reason)
+            ctx.regions += faces
+            reds += [b.redaction for b in faces]
+        ctx.redactions[n] = reds
+
+
+@stage("detect")
+def second_look(ctx: RecordContext) -> None:
+    """Detect again on each page as it will read once redacted (the verifier's own second look):
+    a value whose context changed (a token left alone beside a removed name) is redacted now,
+    not found later on the release. At most SECOND_LOOKS passes."""
+    job = ctx.job
+    for n, pt in ctx.pages.items():
+        for _ in range(SECOND_LOOKS):
+            reds = ctx.redactions.setdefault(n, [])
+            spans = sorted((r.finding.start, r.finding.end) for r in reds if r.decision == "redact" and r.finding.start >= 0)
+            masked = _masked(pt.text, spans)
+            new = [replace(r, finding=replace(r.finding, found_on="second look")) for r in job.redetect(masked, n)
+                   if not _inside(r.finding, spans)]
+            if not new:
+                break
+            reds.extend(new)
+
+
+@stage("detect")
+def planned(ctx: RecordContext) -> None:
+    """Release with a reviewed plan: its entries are this record's redactions, exactly."""
+    try:
+        ctx.redactions, ctx.regions = ctx.job.plan.redactions(ctx.record, ctx.pages, ctx.page_count)
+    except ValueError as exc:
+        ctx.withhold(str(exc))
+
+
+# --- release: apply, verify, heal ----------------------------------------------------------------
+
+@stage("apply")
+def redact(ctx: RecordContext) -> None:
+    """True redaction, page by page: boxes built from the characters each redaction covers."""
+    blank = ctx.job.recipe.blank_images
+    if any(pt.ocr for pt in ctx.pages.values()):
+        # the scanned pages as they were: the verifier compares the released pixels with them
+        ctx.scan_source = ctx.doc.tobytes()
+    for n in sorted(ctx.pages):
+        if n in ctx.withheld:
+            continue
+        pt = ctx.full_page(n)
+        boxes = apply_mod.boxes_for(pt, ctx.redactions.get(n, [])) + [b for b in ctx.regions if b.page == n]
+        # a research release blanks photographs; on a scan the page is the image, so only the
+        # words found in it are blanked
+        apply_mod.redact_page(ctx.doc[n], boxes, blank_images=blank and not pt.ocr)
+        ctx.boxes += boxes
+
+
+@stage("apply")
+def slip_sheets(ctx: RecordContext) -> None:
+    for n in sorted(ctx.withheld):
+        apply_mod.slip_sheet(ctx.doc, n, heal_mod.slip_text(ctx, ctx.withheld[n]))
+
+
+@stage("apply")
+def sanitise(ctx: RecordContext) -> None:
+    apply_mod.sanitise(ctx.doc)
+
+
+@stage("apply")
+def save(ctx: RecordContext) -> None:
+    ctx.output = ctx.job.release_dir / f"{ctx.job.request.request_id}-{ctx.index:03d}.pdf"
+    apply_mod.save(ctx.doc, ctx.output)
+    ctx.job.page_counts[ctx.record.relpath] = ctx.page_count
+    ctx.close()
+
+
+@stage("verify")
+def verify(ctx: RecordContext) -> None:
+    """An independent read of the saved file (see redactkit.verify): typed problems."""
+    ctx.problems = verify_mod.verify(ctx.output, heal_mod.expected(ctx), ctx.job.redetect_for_verification)
+
+
+@stage("verify")
+def heal(ctx: RecordContext) -> None:
+    heal_mod.heal(ctx)
+
+
+@stage("package")
+def remember(ctx: RecordContext) -> None:
+    """The record is released: log its decisions, note what was redacted (for the manifest check
+    and the file names) and which special categories went out; its manifest row."""
+    job, rec = ctx.job, ctx.record
+    counts: dict[str, int] = {}
+    boxes_of: dict[int, list] = {}
+    for b in ctx.boxes:
+        for r in b.covers:
+            boxes_of.setdefault(id(r), []).append(b.rect)
+    for n, reds in ctx.redactions.items():
+        if n in ctx.withheld:
+            continue
+        for r in counted(reds):
+            counts[r.reason] = counts.get(r.reason, 0) + 1
+        for r in reds:
+            if r.decision == "redact":
+                job.redacted.setdefault(r.finding.text, r.finding)
+            elif r.finding.entity.startswith("SPECIAL_"):
+                job.released_special.add(r.finding.entity)
+            for box in boxes_of.get(id(r), [None]):
+                job.log.append(log_entry(job.key, rec.relpath, r, box))
+    withheld = [ctx.withheld[n] for n in sorted(ctx.withheld)]
+    ctx.outcome = RecordOutcome(rec, "released", output_name=ctx.output.name, output_sha256=sha256_file(ctx.output),
+                                pages=job.page_counts[rec.relpath], redaction_counts=counts,
+                                needs_attention=bool(withheld), withheld_pages=withheld, healed_pages=len(ctx.healed))
+
+
+# --- the ways through ----------------------------------------------------------------------------
+
+def propose_record(ctx: RecordContext) -> None:
+    run(ctx, screen, open_document, read_pages, detect)
+
+
+def planned_record(ctx: RecordContext) -> None:
+    run(ctx, screen, open_document, read_pages, planned)
+
+
+def review_record(ctx: RecordContext) -> None:
+    run(ctx, decide, second_look)
+
+
+def release_record(ctx: RecordContext) -> RecordOutcome:
+    if ctx.job.plan is None:
+        run(ctx, decide, second_look)
+    run(ctx, redact, slip_sheets, sanitise, save, verify, heal, remember)
+    ctx.close()
+    return ctx.outcome
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+def counted(reds: list[Redaction]) -> list[Redaction]:
+    """Redactions to count: those not inside another redaction's span."""
+    out, reach = [], -1
+    for r in sorted((r for r in reds if r.decision == "redact"), key=lambda r: (r.finding.start, -r.finding.end)):
+        if r.finding.start < 0:     # a region (a face, a staff region): each counts
+            out.append(r)
+            continue
+        if r.finding.end <= reach:
+            continue
+        out.append(r)
+        reach = max(reach, r.finding.end)
+    return out
+
+
+def _occurrences(pt: PageText, carry: tuple[ValueIndex, dict[str, Finding]]) -> list[Finding]:
+    index, templates = carry
+    out = []
+    for s, e, value in index.finditer(pt.text):
+        f = templates[value]
+        out.append(Finding(pt.number, s, e, pt.text[s:e], f.entity, f.score, f.detector, f.party, f.role,
+                           found_on=f.found_on))
+    return out
+
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for s, e in spans:
+        for i in range(s, min(e, len(chars))):
+            if not chars[i].isspace():
+                chars[i] = " "
+    return "".join(chars)
+
+
+def _inside(f: Finding, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= f.start and f.end <= e for s, e in spans)
