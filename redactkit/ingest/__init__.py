@@ -160,8 +160,10 @@ def embedded_records(record: Record, passwords: tuple[str, ...] = (), limit: int
                 info = {}
             label = info.get("ufilename") or info.get("filename") or n
             take(label, max(info.get("size") or 0, info.get("length") or 0), lambda n=n: doc.embfile_get(n))
-        # file-attachment annotations, found by object so that no page has to be loaded
-        for xref in range(1, doc.xref_length()):
+        # file-attachment annotations, found by object so that no page has to be loaded (only if
+        # the name can be there: in the file's bytes, or inside a compressed object stream)
+        scan_objects = b"FileAttachment" in data or b"ObjStm" in data or doc.is_repaired
+        for xref in range(1, doc.xref_length() if scan_objects else 1):
             try:
                 if doc.xref_get_key(xref, "Subtype")[1] != "/FileAttachment":
                     continue
