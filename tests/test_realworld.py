@@ -322,3 +322,30 @@ def test_tesseract_messages_do_not_reach_the_console(capfd):
     os.write(2, b"after\n")
     err = capfd.readouterr().err
     assert "Line cannot be recognized" not in err and "after" in err
+
+
+def test_an_image_too_large_to_decode_is_not_decoded(tmp_path):
+    """A small file that claims a 17000 x 17000 image (289 MB of pixels): its page is withheld by
+    its header, before anything renders, OCRs or blanks it."""
+    import resource
+    import zlib
+
+    from redactkit.ingest.pdf import read_pages_each
+
+    side = 17000
+    deflate = zlib.compressobj(1)
+    row = b"\x00" * (side + 1)
+    data = b"".join(deflate.compress(row) for _ in range(side)) + deflate.flush()
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 72), "Scanned attachment follows.")
+    image = doc.get_new_xref()
+    doc.update_object(image, f"<</Type/XObject/Subtype/Image/Width {side}/Height {side}/ColorSpace/DeviceGray"
+                             f"/BitsPerComponent 8/Filter/FlateDecode/DecodeParms<</Predictor 15/Columns {side}>>>>")
+    doc.update_stream(image, data, compress=False)
+    doc.xref_set_key(page.xref, "Resources", f"<</XObject<</Im {image} 0 R>>>>")
+    doc.update_stream(page.get_contents()[0], b"q 612 0 0 792 0 0 cm /Im Do Q")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    pages, failed = read_pages_each(pymupdf.open("pdf", doc.tobytes()))
+    assert pages == [] and "too large to read in bounded memory" in failed[0]
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024     # KiB: nothing decoded

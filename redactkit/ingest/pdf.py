@@ -499,6 +499,10 @@ def read_pages_each(doc: pymupdf.Document, numbers=None) -> tuple[list[PageText]
                 failed[n] = (f"page {n + 1}: its drawings nest too deep to read in bounded time "
                              f"(about {work:,} units of content); needs manual review")
                 continue
+            huge = scan.oversized_image(page)
+            if huge:      # rendering, OCR or blanking its pixels would decode it whole
+                failed[n] = f"page {n + 1}: {huge}; needs manual review"
+                continue
             pt = page_text(page)
             # characters hidden under an image (an OCR layer beneath the scan) are not what the page shows
             hidden = sum(1 for s, e in pt.covered for c in pt.text[s:e] if not c.isspace())

@@ -140,12 +140,39 @@ def check_quality(text: str, page_no: int) -> None:
                          "withheld for manual review")
 
 
+# Decoded image samples (width x height x components) above this are not decoded at all: a small
+# file can claim a 40000 x 40000 image (1.6 GB of pixels).
+MAX_IMAGE_BYTES = 256 * 1024 * 1024
+
+
+def oversized_image(page: pymupdf.Page) -> str | None:
+    """Why an image on the page cannot be decoded in bounded memory (its header is read, not its
+    pixels), or None."""
+    try:
+        infos = page.get_image_info()
+    except Exception:
+        return None
+    for info in infos:
+        n = max(1, min(4, int(info.get("colorspace") or 1)))
+        size = int(info.get("width", 0)) * int(info.get("height", 0)) * n
+        if size > MAX_IMAGE_BYTES:
+            return (f"an image of {info.get('width')} x {info.get('height')} pixels "
+                    f"({size / 1048576:,.0f} MB decoded) is too large to read in bounded memory")
+    return None
+
+
 def image_to_pdf(data: bytes) -> pymupdf.Document:
     """A PNG, JPEG, TIFF (every frame) or other image as a PDF with one page per frame."""
     try:
         img = pymupdf.open(stream=data)
+        for frame in img:
+            why = oversized_image(frame)
+            if why:
+                raise Unreadable(f"{why}; withheld for manual review")
         pdf = pymupdf.open("pdf", img.convert_to_pdf())
         img.close()
+    except Unreadable:
+        raise
     except Exception:
         raise Unreadable("image cannot be read") from None
     if pdf.page_count == 0:
