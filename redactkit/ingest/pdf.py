@@ -47,8 +47,12 @@ def open_pdf(record: Record, passwords: tuple[str, ...] = ()) -> pymupdf.Documen
             raise Unreadable("encrypted PDF (a password is needed to open it)" if not passwords else
                              "encrypted PDF: none of the passwords in --password-file opens it")
     if doc is None or doc.is_repaired or doc.page_count == 0:
-        better = _rebuilt(data, password or "", doc.page_count if doc is not None else 0,
-                          repaired=doc is not None and doc.is_repaired)
+        better = None
+        for pw in ([password] if doc is not None else ["", *passwords]):
+            better = _rebuilt(data, pw or "", doc.page_count if doc is not None else 0,
+                              repaired=doc is not None and doc.is_repaired)
+            if better is not None:
+                break
         if better is not None:
             if doc is not None:
                 doc.close()
@@ -114,7 +118,11 @@ def dynamic_xfa(doc: pymupdf.Document) -> bool:
         if doc.xref_get_key(catalog, "NeedsRendering")[1] == "true":
             return True
         fields = doc.xref_get_key(catalog, "AcroForm/Fields")
-        return fields[0] in ("null", "array") and fields[1] in ("null", "[]")
+        if fields[0] not in ("null", "array") or fields[1] not in ("null", "[]"):
+            return False
+        # no fields and no NeedsRendering flag: dynamic only if the pages are the placeholder
+        text = " ".join(doc[n].get_text() for n in range(min(doc.page_count, 3)))
+        return len(text) < 3000 and bool(re.search(r"please wait|viewer may not be able to display", text, re.I))
     except Exception:
         return False
 
