@@ -147,16 +147,24 @@ _SAFELINK = re.compile(r"https?://[\w.-]*safelinks\.protection\.outlook\.com/\?[
 _URL = re.compile(r"(?:https?://|mailto:|www\.)[^\s<>\"]+", re.IGNORECASE)
 
 
+_OWA_REDIRECT = re.compile(r"https?://[^\s<>\"]*/owa/redir\.aspx\?[^\s<>\"')\]]+", re.IGNORECASE)
+_UNBREAKABLE = re.compile(r"[^\s/?&=-]{65,}")   # what the render cannot wrap: it would run off the page
+
+
 def decode_links(text: str) -> str:
-    """Outlook SafeLinks replaced by the link they wrap (their tracking data, which carries the
-    recipient's address, dropped), and percent-encoded links decoded ("%40" -> "@"), so that the
-    text detection sees and the render agree and an address inside a link is found."""
-    def safelink(m: re.Match) -> str:
-        target = parse_qs(urlsplit(m.group(0)).query).get("url")
+    """Outlook SafeLinks and Outlook Web Access redirects replaced by the link they wrap (their
+    tracking data, which carries the recipient's address, dropped; OWA's SURL is the same address
+    in base64), and percent-encoded links decoded ("%40" -> "@"), so that the text detection sees
+    and the render agree and an address inside a link is found. A run of characters too long to
+    wrap (a token, a hash) is split every 64 characters, so that nothing runs off the page."""
+    def unwrap(m: re.Match) -> str:
+        query = parse_qs(urlsplit(m.group(0)).query)
+        target = query.get("url") or query.get("URL")
         return target[0] if target else m.group(0)
 
-    text = _SAFELINK.sub(safelink, text)
-    return _URL.sub(lambda m: unquote(m.group(0), errors="replace") if "%" in m.group(0) else m.group(0), text)
+    text = _OWA_REDIRECT.sub(unwrap, _SAFELINK.sub(unwrap, text))
+    text = _URL.sub(lambda m: unquote(m.group(0), errors="replace") if "%" in m.group(0) else m.group(0), text)
+    return _UNBREAKABLE.sub(lambda m: " ".join(m.group(0)[i:i + 64] for i in range(0, len(m.group(0)), 64)), text)
 
 
 def _header(msg, name: str, raw) -> str | None:
