@@ -204,9 +204,9 @@ def test_outlook_message_parts_safelinks_and_header_values():
 
 
 def test_covered_text_is_found_precisely():
-    """Text under the source's dark rectangles (drawn after it) or black on black is covered;
-    highlights, shaded cells, header bars and white boxes are not; nor is anything in x-ray's
-    file without bad redactions."""
+    """Text nobody can see is covered: under a rectangle or picture drawn after it (a white box
+    too: a whiteout), black on black; highlights, shaded cells and header bars (drawn behind, the
+    text shows) are not; nor is anything in x-ray's file without bad redactions."""
     from redactkit.ingest.pdf import page_text
 
     doc = pymupdf.open()
@@ -237,7 +237,7 @@ def test_covered_text_is_found_precisely():
     page.insert_image(pymupdf.Rect(150, b - 10, 250, b + 3), pixmap=pix, keep_proportion=False)
     pt = page_text(pymupdf.open("pdf", doc.tobytes())[0])
     covered = [pt.text[s:e] for s, e in pt.covered]
-    assert covered == ["Quinn Albrecht", "Black on black: Quinn", "Quinn Albrecht"], covered
+    assert covered == ["Quinn Albrecht", "Black on black: Quinn", "Quinn Albrecht", "Quinn Albrecht"], covered
 
     pt = page_text(pymupdf.open(FILES / "no_bad_redactions.6.2.pdf")[0])
     assert pt.covered == []

@@ -7,6 +7,7 @@ the page's media box are read too: hidden text is still text.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pymupdf
 
@@ -282,10 +283,14 @@ def page_work(doc: pymupdf.Document, page: pymupdf.Page) -> int:
         return 0   # the structure cannot be walked here: MuPDF's own reading decides
 
 # Text the source hid under its own opaque rectangles (a "redaction" that only covers). A cover is
-# an opaque filled rectangle of a dark colour, or an opaque image without a mask, drawn after the
-# text; or a dark rectangle drawn before text of (nearly) its own colour (black on black). Light
-# fills (table shading, white boxes, highlights drawn behind or translucent) are not covers.
-COVER_DARKNESS = 0.35     # fill luminance (0 black .. 1 white) at or below which a rectangle can cover
+# an opaque filled rectangle, or an opaque image without a mask, drawn after the text; or a
+# rectangle drawn before text of (nearly) its own colour (black on black, white on white). Every
+# candidate is then confirmed by its pixels: the page rendered with and without its text must look
+# the same where the character stands. So table shading and coloured header bars (drawn behind
+# the text, which shows) and highlights (translucent) are not covers; a white box over text, or
+# white text on white, is text nobody can see, and is treated as covered. If the pixels cannot be
+# compared, only dark covers count.
+COVER_DARKNESS = 0.35     # fill luminance (0 black .. 1 white) at or below which a cover counts unconfirmed
 COVER_SHARE = 0.5         # share of a character's box that must lie under one cover
 SAME_COLOUR = 0.08        # text this close in colour to the dark box beneath it cannot be seen
 VISIBLE_DIFF = 24         # a character whose pixels change more than this (of 255) when drawn is seen
@@ -317,7 +322,7 @@ def _covers(page: pymupdf.Page, log: list) -> list[tuple[pymupdf.Rect, int, tupl
     out = []
     for d in page.get_drawings():
         fill = _rgb(d.get("fill"))
-        if fill is None or (d.get("fill_opacity") or 0) < 0.999 or _luminance(fill) > COVER_DARKNESS:
+        if fill is None or (d.get("fill_opacity") or 0) < 0.999:
             continue
         seq = d.get("seqno", -1)
         # bounds of what was really painted (a clip can cut a path down)
@@ -348,10 +353,11 @@ def _covers(page: pymupdf.Page, log: list) -> list[tuple[pymupdf.Rect, int, tupl
     return out
 
 
-def _confirm_by_pixels(page: pymupdf.Page, pt: PageText, hidden: list[bool]) -> None:
+def _confirm_by_pixels(page: pymupdf.Page, pt: PageText, hidden: list[bool], dark: list[bool]) -> None:
     """Keep only the characters that really cannot be seen: the page rendered with and without
     its text looks the same where they stand (a clip, a soft mask or a blend can let text show
-    through what looked like a cover)."""
+    through what looked like a cover). If the renders cannot be made, only the characters under
+    dark covers are kept."""
     import numpy as np
 
     idx = [i for i, h in enumerate(hidden) if h]
@@ -375,7 +381,9 @@ def _confirm_by_pixels(page: pymupdf.Page, pt: PageText, hidden: list[bool]) -> 
         if a.shape != b.shape:
             raise ValueError
     except Exception:
-        return     # cannot tell: what lies under a dark cover stays treated as covered
+        for i in idx:     # cannot tell: what lies under a dark cover stays treated as covered
+            hidden[i] = dark[i]
+        return
     ox, oy = with_text.x, with_text.y
     for i in idx:
         x0, y0, x1, y1 = pt.boxes[i]
@@ -408,8 +416,10 @@ def covered_spans(page: pymupdf.Page, pt: PageText, origins: list) -> list[tuple
         return []     # the page's drawings cannot be walked: nothing is known to be covered
     boxes = [(tuple(r), seq, fill) for r, seq, fill in covers]   # plain floats: Rect arithmetic is slow
     hidden = [False] * len(pt.text)
+    dark = [False] * len(pt.text)        # under a dark cover (counts even if pixels cannot be compared)
     for i, box in enumerate(pt.boxes):
-        if box is None or pt.text[i].isspace():
+        # spaces, control and format characters (U+200B) draw nothing anywhere: never "hidden"
+        if box is None or pt.text[i].isspace() or unicodedata.category(pt.text[i])[0] in "CZ":
             continue
         bx0, by0, bx1, by1 = box
         area = (bx1 - bx0) * (by1 - by0)
@@ -424,9 +434,11 @@ def covered_spans(page: pymupdf.Page, pt: PageText, origins: list) -> list[tuple
             if cseq > seq or (fill is not None and colour is not None
                               and max(abs(a - c) for a, c in zip(fill, colour)) <= SAME_COLOUR):
                 hidden[i] = True
-                break
+                if fill is None or _luminance(fill) <= COVER_DARKNESS:
+                    dark[i] = True
+                    break
     if any(hidden):
-        _confirm_by_pixels(page, pt, hidden)
+        _confirm_by_pixels(page, pt, hidden, dark)
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(hidden):
