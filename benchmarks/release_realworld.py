@@ -125,8 +125,9 @@ def main() -> None:
                 r = subprocess.run([a.xray_python, "-c", code_, *map(str, released)], capture_output=True, text=True)
                 xray = json.loads(r.stdout.strip().splitlines()[-1]) if r.stdout.strip() else {"error": r.stderr[-200:]}
             try:
-                summary = json.loads(stdout.strip().splitlines()[-1]) if stdout.strip() else {}
-            except json.JSONDecodeError:
+                summary = json.loads(stdout) if stdout.strip() else {}
+                summary = (summary.get("requests") or [summary])[0]
+            except (json.JSONDecodeError, AttributeError, IndexError):
                 summary = {}
             row = {"file": str(f.relative_to(a.corpus)), "exit": code, "seconds": round(secs, 1), "cpu_seconds": round(cpu, 1),
                    "peak_mib": round(mib), "released": sum(r["status"] == "released" for r in records),
