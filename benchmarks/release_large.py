@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Release a ~180-page text-PDF request and print pages/s and peak memory.
+"""Release a long text-PDF request beside the naive peer and print the ratio, pages/s, memory.
 
-usage: python benchmarks/release_large.py [--pages 180] [--category medical_research]
-                                          [--naive ../shared/peers/naive_baseline.py] [--keep DIR]
+usage: python benchmarks/release_large.py [--pages 225] [--density ordinary|dense]
+                                          [--category medical_research]
+                                          [--naive benchmarks/naive_baseline.py] [--keep DIR]
+
+Densities: "ordinary" case notes carry about 16 identifiers a page (a date and three names per
+paragraph among longer prose), "dense" ones about 55 (names, street addresses, towns, ZIPs,
+phones, e-mails, Medicaid IDs and MRNs in every paragraph).
 
 Prints wall time, pages/s, peak memory of the main process and of the largest worker process
 (detection workers), and the seconds spent per stage (ingest, detect, apply, verify, package).
 
-Builds a synthetic case file (Faker; ~15 identifiers a page), then runs, each in a fresh process
+Builds a synthetic case file (Faker), then runs, each in a fresh process
 so that model loading is included and peak memory is that process's own:
   redactkit release REQUEST --out OUT        (detect, redact, verify with two engines, package)
 and, when the naive peer script is found, the afternoon script the engineering notes describe
@@ -48,7 +53,7 @@ print("BENCH", secs, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
 """
 
 
-def build(root: Path, pages: int, category: str, seed: int = 7) -> Path:
+def build(root: Path, pages: int, category: str, seed: int = 7, density: str = "dense") -> Path:
     fake = Faker("en_US")
     Faker.seed(seed)
     req = root / "bench-request"
@@ -59,13 +64,19 @@ def build(root: Path, pages: int, category: str, seed: int = 7) -> Path:
     for i in range(pages):
         page = doc.new_page(width=612, height=792)
         paras = []
-        for _ in range(5):
-            paras.append(
-                f"On {fake.date_between('-3y', 'today').strftime('%B %d, %Y')} worker {worker} met {mother} and "
-                f"{child.split()[0]} at {fake.street_address()}, {fake.city()}, CT {fake.zipcode()}. "
-                f"{fake.name()} (phone {fake.numerify('(###) ###-####')}, {fake.email()}) was present. "
-                f"The child's Medicaid ID is {fake.numerify('##########')} and MRN {fake.bothify('MR######')}. "
-                f"{fake.paragraph(nb_sentences=3)}")
+        for _ in range(5 if density == "dense" else 4):
+            if density == "dense":
+                paras.append(
+                    f"On {fake.date_between('-3y', 'today').strftime('%B %d, %Y')} worker {worker} met {mother} and "
+                    f"{child.split()[0]} at {fake.street_address()}, {fake.city()}, CT {fake.zipcode()}. "
+                    f"{fake.name()} (phone {fake.numerify('(###) ###-####')}, {fake.email()}) was present. "
+                    f"The child's Medicaid ID is {fake.numerify('##########')} and MRN {fake.bothify('MR######')}. "
+                    f"{fake.paragraph(nb_sentences=3)}")
+            else:
+                paras.append(
+                    f"On {fake.date_between('-3y', 'today').strftime('%B %d, %Y')} worker {worker} met {mother} and "
+                    f"{child.split()[0]} at the office. {fake.paragraph(nb_sentences=4)} "
+                    f"{fake.paragraph(nb_sentences=4)}")
         page.insert_textbox(pymupdf.Rect(54, 54, 558, 738), f"Page {i + 1}\n\n" + "\n\n".join(paras),
                             fontsize=9.5, fontname="tiro")
     doc.save(rec / "case_file.pdf", garbage=3, deflate=True)
@@ -110,17 +121,19 @@ def report(rows: list[tuple]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pages", type=int, default=180)
+    ap.add_argument("--pages", type=int, default=225)
+    ap.add_argument("--density", choices=["ordinary", "dense"], default="ordinary")
     ap.add_argument("--category", default="medical_research")
-    ap.add_argument("--naive", default=str(ROOT.parent / "shared" / "peers" / "naive_baseline.py"))
+    ap.add_argument("--naive", default=str(ROOT / "benchmarks" / "naive_baseline.py"),
+                    help="the naive peer script (default: the copy in benchmarks/)")
     ap.add_argument("--keep", help="keep the request and outputs in this folder")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(a.keep) if a.keep else Path(tmp)
         base.mkdir(parents=True, exist_ok=True)
         t = time.perf_counter()
-        req = build(base, a.pages, a.category)
-        print(f"built {a.pages}-page request in {time.perf_counter() - t:.1f} s")
+        req = build(base, a.pages, a.category, density=a.density)
+        print(f"built {a.pages}-page {a.density} request in {time.perf_counter() - t:.1f} s")
         rows = []
         secs, mib, child, out = run("redactkit", ["release", str(req), "--out", str(base / "out-redactkit"), "--json",
                                                   "--force", "--ledger", str(base / "ledger.jsonl")])

@@ -35,7 +35,7 @@ from .ingest import Unreadable, discover, expand, max_bytes
 from .package import cover_sheet, keyed_hash, log_key, manifest, sha256_file, totals, write_json
 from .pipeline import RecordContext, planned_record, propose_record, release_record, review_record
 from .plan import Recipe, admit, consented, roster
-from .request import Request, load_request
+from .request import Request, check_out, load_request
 from .text import ValueIndex, norm, value_pattern
 from .types import Finding, Record, RecordOutcome, Redaction
 
@@ -253,10 +253,11 @@ def _reported(result, nothing: str):
 
 
 def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: Progress | None = None,
-            as_of: dt.date | None = None, ledger: Path | None = None, plan: Path | None = None,
+            as_of: dt.date | None = None, ledger: Path | None | bool = None, plan: Path | None = None,
             reviewer: str | None = None, passwords: tuple[str, ...] = (), max_mb: float | None = None) -> ReleaseResult:
     """Release one request folder into OUT/release and OUT/internal. With `plan` (a reviewed
-    internal/plan.json) apply exactly its decisions instead of detecting. Never raises for bad
+    internal/plan.json) apply exactly its decisions instead of detecting. `ledger=False`: a trial
+    release (redactkit check) that records no disclosure. Never raises for bad
     input: the result carries the exit code and the one-line message."""
     result = ReleaseResult(request_dir, out_dir)
     staging = None
@@ -264,6 +265,7 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
     try:
         with _reported(result, "nothing was released"):
             with clock.timing("ingest"):
+                check_out(request_dir, out_dir)
                 request, recipe, sources, records, limit = _admitted(request_dir, as_of, max_mb)
                 result.request_id = request.request_id
                 _check_out(out_dir, force)
@@ -490,6 +492,7 @@ def review(request_dir: Path, out_dir: Path, *, force: bool = False, progress: P
     ledger. Never raises for bad input."""
     result = ReviewResult(request_dir, out_dir)
     with _reported(result, "no plan was written"):
+        check_out(request_dir, out_dir)
         request, recipe, sources, records, limit = _admitted(request_dir, as_of, max_mb)
         result.request_id = request.request_id
         internal = out_dir / "internal"
@@ -548,7 +551,8 @@ class _ReviewBook:
 def _review_row(ctx: RecordContext, builder: review_mod.Builder, book: _ReviewBook) -> dict:
     """One record's proposals into the plan and review.pdf; its row of the review's table."""
     rec = ctx.record
-    row = {"document": rec.relpath, "status": "proposed", "pages": 0, "redact": {}, "keep": 0}
+    row = {"document": rec.relpath, "label": ctx.job.safe_text(rec.relpath), "status": "proposed", "pages": 0,
+           "redact": {}, "keep": 0}
     if ctx.outcome is None:
         try:
             pages = [ctx.full_page(n) for n in sorted(ctx.pages)]

@@ -22,17 +22,29 @@ import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from .api import Progress, ReleaseResult, release
 from .errors import ExitCode, RedactkitError, UsageError
+from .request import check_out
+
+if TYPE_CHECKING:   # the pipeline (and its model) is imported only when a release runs
+    from .api import Progress, ReleaseResult
 
 
 def find_requests(paths: list[Path]) -> list[Path]:
-    """Request folders among `paths`: each path is a request folder, or a folder of them."""
+    """Request folders among `paths`: each path is a request folder, or a folder of them.
+    A path that does not exist, or is a file, is a mistake on the command line (UsageError),
+    reported before anything is done."""
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise UsageError("no such folder: " + ", ".join(str(p) for p in missing))
+    files = [p for p in paths if not p.is_dir()]
+    if files:
+        raise UsageError(f"{files[0]} is a file, not a request folder; give the folder that holds request.yaml "
+                         "and records/ (or a folder of such folders)")
     found = []
     for p in paths:
-        if (p / "request.yaml").exists() or not p.is_dir():
+        if (p / "request.yaml").exists():
             found.append(p)
             continue
         subs = sorted(d for d in p.iterdir() if d.is_dir() and (d / "request.yaml").exists())
@@ -40,9 +52,31 @@ def find_requests(paths: list[Path]) -> list[Path]:
     return found
 
 
+def targets(requests: list[Path], out_dir: Path) -> list[Path]:
+    """Where each request's package goes: OUT for one request, OUT/<request folder name> for
+    several. Refused (UsageError) when one lands inside a request folder, or two on one place."""
+    single = len(requests) == 1
+    out = [out_dir if single else out_dir / req.name for req in requests]
+    folders = {req.resolve(): req for req in requests}
+    for target in out:
+        resolved = target.resolve()
+        for place in (resolved, *resolved.parents):
+            if place in folders:
+                check_out(folders[place], target)      # raises: the target is inside that request
+    seen: dict[Path, Path] = {}
+    for req, target in zip(requests, out):
+        key = target.resolve()
+        if key in seen:
+            raise UsageError(f"{seen[key]} and {req} have the same folder name; each needs its own "
+                             f"{out_dir}/<name>: rename one or release them separately")
+        seen[key] = req
+    return out
+
+
 def unchanged(request_dir: Path, out_dir: Path) -> ReleaseResult | None:
     """The earlier result, if OUT holds a release made from exactly these sources, request.yaml and
     recipe; else None (release it, or refuse without --force)."""
+    from .api import ReleaseResult
     from .ingest import discover
     from .plan import load_recipe
     from .package import sha256_file
@@ -67,6 +101,8 @@ def unchanged(request_dir: Path, out_dir: Path) -> ReleaseResult | None:
 def _release_here(request_dir: Path, out_dir: Path, kwargs: dict) -> ReleaseResult:
     """One request in a worker process (local or Dask): detection stays in this process, since
     the batch already keeps every core busy; returned without the records' bytes."""
+    from .api import release
+
     os.environ["REDACTKIT_WORKERS"] = "1"
     os.environ["REDACTKIT_OCR_WORKERS"] = "1"
     res = release(request_dir, out_dir, **kwargs)
@@ -82,8 +118,10 @@ def release_many(requests: list[Path], out_dir: Path, *, force: bool = False, pr
     """Release each request; one request's failure does not stop the others. With one request the
     package goes to OUT/release; with several, to OUT/<request folder name>/release, and requests
     released before from unchanged sources are skipped. Results come in the order given."""
+    from .api import release
+
     single = len(requests) == 1
-    targets = [out_dir if single else out_dir / req.name for req in requests]
+    places = targets(requests, out_dir)
     results: list[ReleaseResult | None] = [None] * len(requests)
     kwargs = {"force": force, "as_of": as_of, "ledger": ledger, "plan": plan, "reviewer": reviewer,
               "passwords": tuple(passwords), "max_mb": max_mb}
@@ -94,19 +132,19 @@ def release_many(requests: list[Path], out_dir: Path, *, force: bool = False, pr
             on_result(res)
 
     todo = []
-    for i, (req, target) in enumerate(zip(requests, targets)):
+    for i, (req, target) in enumerate(zip(requests, places)):
         skip = None if (single or force) else unchanged(req, target)
         if skip is not None:
             done(i, skip)
         else:
             todo.append(i)
     if dask:
-        _on_dask(dask, todo, requests, targets, kwargs, done, progress)
+        _on_dask(dask, todo, requests, places, kwargs, done, progress)
     elif jobs > 1 and len(todo) > 1:
-        _on_processes(jobs, todo, requests, targets, kwargs, done, progress)
+        _on_processes(jobs, todo, requests, places, kwargs, done, progress)
     else:
         for i in todo:
-            done(i, release(requests[i], targets[i], progress=progress, **kwargs))
+            done(i, release(requests[i], places[i], progress=progress, **kwargs))
     return [r for r in results if r is not None]
 
 
@@ -165,6 +203,8 @@ def _on_dask(address: str, todo, requests, targets, kwargs, done, progress) -> N
 
 def _result_of(fut, request_dir: Path, out_dir: Path) -> ReleaseResult:
     """A worker's result; a worker that died is that request's internal error, not the batch's."""
+    from .api import ReleaseResult
+
     try:
         return fut.result()
     except KeyboardInterrupt:

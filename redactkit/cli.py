@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -22,7 +23,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="
                        "Exit codes: 0 released; 3 invalid request.yaml; 4 refused by policy; "
                        "5 released but some records withheld and need attention; 6 output exists "
                        "(use --force); 7 missing dependency; 8 ledger fails verification; 9 internal error; "
-                       "10 review plan refused (changed since review, or malformed); 130 interrupted.\n\n"
+                       "10 review plan refused (changed since review, or malformed); 11 check failed; "
+                       "12 check found changed counts only; 130 interrupted.\n\n"
                        "Review first: 'redactkit review' proposes, 'redactkit plan' edits the decisions, "
                        "'redactkit release --plan' applies them.")
 err = Console(stderr=True, highlight=False)
@@ -50,6 +52,19 @@ def _progress(wanted: bool, unit: str):
                   disable=not (wanted and err.is_terminal), transient=True) as bar:
         task = bar.add_task(unit, total=None, record="")
         yield lambda label, done, total: bar.update(task, completed=done, total=total, record=label)
+
+
+def _say(where, message: str) -> None:
+    """One error line: the place (a request folder) once, then the message."""
+    where = str(where)
+    line = message if where in message else f"{where}: {message}"
+    err.print(f"[red]{escape(line)}[/red]", soft_wrap=True)
+
+
+def _usage(message: str) -> None:
+    """A mistake on the command line: one line, exit 2, before anything is read or imported."""
+    err.print(message, soft_wrap=True, markup=False)
+    raise typer.Exit(ExitCode.usage)
 
 
 PasswordOpt = Annotated[Optional[Path], typer.Option("--password-file", help="A file of passwords, one per "
@@ -92,8 +107,8 @@ def release(
                     "worker process that loads the model once (default: one per core when there are several "
                     "requests). A single request uses the cores for its pages instead.")] = None,
     dask: Annotated[Optional[str], typer.Option("--dask", help="Run the batch on a Dask cluster: 'local' starts "
-                    "one on this machine, or give a scheduler address (tcp://host:8786). Needs "
-                    "pip install 'redactkit[dask]' and paths shared by every worker.")] = None,
+                    "one on this machine, or give a scheduler address (tcp://host:8786). Needs the optional "
+                    "\\[dask] extra (pip install 'redactkit\\[dask]') and paths shared by every worker.")] = None,
     password_file: PasswordOpt = None,
     max_mb: MaxMbOpt = None,
 ):
@@ -107,24 +122,40 @@ def release(
     A batch rerun skips every request already released from unchanged sources, request.yaml and
     recipe (and says so); a changed one needs --force.
     """
-    from .batch import find_requests, release_many
+    # the command line is checked before the pipeline (and its model) is imported: a typo is
+    # reported at once
+    from .batch import find_requests, targets
+    from .ledger import ledger_path
+
+    try:
+        found = find_requests(requests)
+        targets(found, out)
+    except RedactkitError as exc:
+        _usage(exc.message)
+    if plan is not None and len(found) != 1:
+        _usage("--plan applies to one request folder; give exactly one")
+    if plan is not None and not plan.is_file():
+        err.print(f"{plan}: no such plan; make one with: redactkit review REQUEST --out OUT", soft_wrap=True,
+                  markup=False)
+        raise typer.Exit(ExitCode.plan_refused)
+    if plan is not None and not (reviewer or "").strip():
+        _usage("--reviewer NAME is required with --plan: the manifest records who reviewed")
+    passwords = _passwords(password_file)
+
+    from .batch import release_many
     from .detect.pool import workers
 
-    found = find_requests(requests)
-    if plan is not None and len(found) != 1:
-        err.print("--plan applies to one request folder; give exactly one")
-        raise typer.Exit(ExitCode.usage)
     jobs = jobs or (workers() if len(found) > 1 else 1)
     unit = "requests" if dask or (jobs > 1 and len(found) > 1) else "records"
     with _progress(not (quiet or as_json), unit) as progress:
         def on_result(res):
             if not as_json and res.exit_code not in (ExitCode.ok, ExitCode.needs_attention):
-                err.print(f"[red]{res.request_dir}[/red]: {res.message}", soft_wrap=True, markup=True)
+                _say(res.request_dir, res.message)
 
         try:
             results = release_many(found, out, force=force, progress=progress, on_result=on_result,
                                    as_of=as_of.date() if as_of else None, ledger=ledger, plan=plan,
-                                   reviewer=reviewer, jobs=jobs, dask=dask, passwords=_passwords(password_file),
+                                   reviewer=reviewer, jobs=jobs, dask=dask, passwords=passwords,
                                    max_mb=max_mb)
         except RedactkitError as exc:
             err.print(exc.message, soft_wrap=True)
@@ -133,10 +164,16 @@ def release(
             err.print("interrupted; requests not finished were not released")
             raise typer.Exit(ExitCode.ctrl_c)
     code = most_severe(r.exit_code for r in results)
+    recorded = any(r.exit_code in (ExitCode.ok, ExitCode.needs_attention) and not r.skipped for r in results)
     if as_json:
-        typer.echo(json.dumps({"exit_code": int(code), "requests": [r.summary for r in results]}, indent=2))
+        typer.echo(json.dumps({"exit_code": int(code), "ledger": str(ledger_path(ledger)),
+                               "requests": [r.summary for r in results]}, indent=2))
     elif len(results) > 1 or code in (ExitCode.ok, ExitCode.needs_attention):
         _table(results)
+    if recorded and not as_json:
+        # every release is an accounting entry: say where, so that a trial run is not a surprise
+        _console().print(f"disclosure recorded in the accounting ledger {ledger_path(ledger)} "
+                         "(--ledger or REDACTKIT_LEDGER to keep it elsewhere)", soft_wrap=True, markup=False)
     raise typer.Exit(int(code))
 
 
@@ -179,6 +216,9 @@ def accounting(
                      "records": len(e["disclosed"]), "disclosed": e["disclosed"], "seq": e["seq"]} for e in entries]
             if as_json:
                 typer.echo(json.dumps({"party": party, "disclosures": rows}, indent=2))
+            elif not rows:
+                typer.echo(f"no disclosure of {party}'s information in {ledger_mod.ledger_path(ledger)} (a release "
+                           "that withheld a person's identity is not one)")
             else:
                 table = Table(title=f"Disclosures of {party}'s information")
                 for col in ("date", "recipient", "category", "purpose", "records", "request", "consent"):
@@ -242,20 +282,34 @@ def review(
     page of counts per record and reason). Decide with 'redactkit plan' or a text editor, then
     release with: redactkit release REQUEST --plan OUT/internal/plan.json --reviewer NAME --out OUT
     """
+    from .request import check_out
+
+    if not request.is_dir():
+        _usage(f"no such folder: {request}" if not request.exists() else
+               f"{request} is a file, not a request folder; give the folder that holds request.yaml and records/")
+    try:
+        check_out(request, out)
+    except RedactkitError as exc:
+        _usage(exc.message)
+    passwords = _passwords(password_file)
+
     from .api import review as run_review
 
     with _progress(not (quiet or as_json), "records") as progress:
         try:
             res = run_review(request, out, force=force, as_of=as_of.date() if as_of else None,
-                             passwords=_passwords(password_file), max_mb=max_mb, progress=progress)
+                             passwords=passwords, max_mb=max_mb, progress=progress)
         except KeyboardInterrupt:
             err.print("interrupted; no plan was written")
             raise typer.Exit(ExitCode.ctrl_c)
     if as_json:
-        typer.echo(json.dumps(res.summary, indent=2))
+        summary = res.summary
+        for r in summary["records"]:      # console output names no one: record paths as labelled
+            r["document"] = r.pop("label", r["document"])
+        typer.echo(json.dumps(summary, indent=2))
         raise typer.Exit(int(res.exit_code))
     if res.plan_path is None:
-        err.print(f"[red]{request}[/red]: {res.message}", soft_wrap=True)
+        _say(request, res.message)
         raise typer.Exit(int(res.exit_code))
     table = Table(title=f"redactkit review: request {res.request_id}")
     table.add_column("record", overflow="fold", min_width=20)
@@ -264,8 +318,10 @@ def review(
         table.add_column(col, justify="right", no_wrap=True)
     table.add_column("by reason", overflow="fold")
     for r in res.records:
-        status = r["status"] if r["status"] != "withheld" else f"[yellow]withheld[/yellow]: {r.get('reason', '')}"
-        table.add_row(r["document"], status, str(r["pages"]), str(sum(r["redact"].values())), str(r["keep"]),
+        status = r["status"] if r["status"] != "withheld" else f"[yellow]withheld[/yellow]: {escape(r.get('reason', ''))}"
+        # a file name can name a person: the record as the manifest labels it ([FP]_placement.pdf)
+        table.add_row(escape(r.get("label", r["document"])), status, str(r["pages"]),
+                      str(sum(r["redact"].values())), str(r["keep"]),
                       ", ".join(f"{k} {v}" for k, v in sorted(r["redact"].items())))
     out_console = _console()
     out_console.print(table)
@@ -293,6 +349,11 @@ DocOpt = Annotated[Optional[str], typer.Option("--document", help="Only entries 
 
 def _plan_raw(path: Path) -> dict:
     from .errors import RedactkitError
+
+    if not path.is_file():     # before the pipeline is imported: a mistyped path is reported at once
+        err.print(f"{path}: no such plan; make one with: redactkit review REQUEST --out OUT", soft_wrap=True,
+                  markup=False)
+        raise typer.Exit(ExitCode.plan_refused)
     from .review import load_raw
 
     try:
@@ -316,6 +377,48 @@ def _flip(path: Path, decision: str, ids, text, party, document, reason=None) ->
         if decision == "redact" and reason:
             e["reason"] = reason
     return raw, chosen
+
+
+def _fitting_reason(raw: dict, entity: str | None, role: str | None) -> str | None:
+    """The code the recipe gives this kind of finding when it redacts it: a person not to be
+    disclosed (TP in a family recipe), not the recipe's default (PI, for identifiers)."""
+    from .errors import RedactkitError
+    from .plan import load_recipe
+    from .types import Finding
+
+    try:
+        recipe = load_recipe(raw["category"])
+    except (RedactkitError, KeyError):
+        return None
+    for r in ([role] if role else []) + ["unknown", None]:
+        d = recipe.decide(Finding(0, 0, 0, "", entity or "STAFF", 1.0, "staff", None, r))
+        if d.decision == "redact":
+            return d.reason
+    return recipe.default_reason
+
+
+def _kind_of(raw: dict, text: str) -> tuple[str, str | None]:
+    """(entity, role) of a text staff typed: as the tool found the same text in the plan, else
+    as the pattern recognizers read it, else a name if it looks like one."""
+    import re
+    from .text import value_pattern
+
+    rx = value_pattern(text)
+    for e in raw["redactions"]:
+        if e.get("entity") not in (None, "STAFF", "REGION") and rx.fullmatch(e.get("text") or ""):
+            return e["entity"], e.get("role")
+    from .detect.recognizers import project_recognizers
+
+    best = (0, "STAFF")
+    for rec in project_recognizers():
+        for r in rec.analyze(text, rec.supported_entities, None):
+            if r.score >= 0.3 and r.end - r.start > best[0] and not r.entity_type.startswith("SPECIAL_"):
+                best = (r.end - r.start, r.entity_type)
+    if best[0] >= 0.6 * len(text.strip()):
+        return best[1], ("unknown" if best[1] == "PERSON" else None)
+    if re.fullmatch(r"(?:[A-Z][\w'’.-]*\s+){1,3}[A-Z][\w'’.-]*", text.strip()):
+        return "PERSON", "unknown"
+    return "STAFF", None
 
 
 def _check_reason(raw: dict, reason: Optional[str]) -> None:
@@ -393,7 +496,8 @@ def plan_redact(
     rect: Annotated[Optional[str], typer.Option("--rect", help="A region to redact: x0,y0,x1,y1 in points "
                     "from the page's top-left corner; needs --document and --page.")] = None,
     reason: Annotated[Optional[str], typer.Option("--reason", help="Reason code printed on the redaction "
-                      "(default: the recipe's default code).")] = None,
+                      "(default: the code the recipe gives what the text is: a name not to be disclosed gets "
+                      "the third-party code, a phone number the identifier code; see docs/recipes.md).")] = None,
 ):
     """Set entries to redact (by --id, --text or --party), or add a redaction: a --text wherever it
     stands, or a --rect region on one --page of one --document."""
@@ -405,24 +509,30 @@ def plan_redact(
         raise typer.Exit(ExitCode.usage)
     raw, chosen = _flip(plan, "redact", ids, text, party, document, reason)
     _check_reason(raw, reason)
+    for e in chosen:    # without --reason: the code that fits what the entry is (a name: not PI)
+        if not e.get("reason"):
+            e["reason"] = _fitting_reason(raw, e.get("entity"), e.get("role"))
     added = []
     if text:
         if not any(c.isalnum() for c in text):
             err.print("--text needs letters or digits")
             raise typer.Exit(ExitCode.usage)
+        fitting = reason or _fitting_reason(raw, *_kind_of(raw, text))
         same = [e for e in raw["redactions"] if e.get("start") is None and e.get("rect") is None
                 and e.get("document") == document and value_pattern(e.get("text") or "").fullmatch(text)]
         for e in same:
             e["decision"] = "redact"
+            e["reason"] = reason or e.get("reason") or fitting
         if not same:
-            added.append(add_text(raw, text, reason, document))
+            added.append(add_text(raw, text, fitting, document))
     if rect:
         try:
             box = tuple(float(v) for v in rect.split(","))
             if len(box) != 4 or box[2] <= box[0] or box[3] <= box[1]:
                 raise ValueError
         except ValueError:
-            err.print("--rect is x0,y0,x1,y1 in points with x0 < x1 and y0 < y1 (e.g. 72,100,300,130)")
+            err.print("--rect is x0,y0,x1,y1 in points from the page's top-left corner, with x0 < x1 and y0 < y1 "
+                      "(e.g. 72,100,300,130); see docs/review.md")
             raise typer.Exit(ExitCode.usage)
         pages = raw["pages"].get(document or "")
         if pages is None or page is None:
@@ -438,6 +548,136 @@ def plan_redact(
     save(raw, plan)
     typer.echo(f"{len(chosen)} entr{'y' if len(chosen) == 1 else 'ies'} set to redact"
                + (f"; added {', '.join(e['id'] for e in added)}" if added else ""))
+
+
+@app.command()
+def check(
+    requests: Annotated[list[Path], typer.Argument(help="Request folder(s), or a folder holding request folders "
+                                                   "(e.g. sample_records/requests).", show_default=False)],
+    expected: Annotated[Optional[Path], typer.Option("--expected", help="Folder of expectation files, one "
+                        "<request folder name>.json per request (default: the folder 'expected' beside the folder "
+                        "holding the requests, e.g. sample_records/expected).")] = None,
+    update: Annotated[bool, typer.Option("--update", help="Write each expectation from this release (which "
+                      "you have reviewed) and list what changed; review the change with your version control's "
+                      "diff before committing it.")] = False,
+    junit: Annotated[Optional[Path], typer.Option("--junit", help="Also write a JUnit XML report here, for CI "
+                     "test reports (GitLab, GitHub Actions, Jenkins).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report for scripts instead of the table.")] = False,
+    show_values: Annotated[bool, typer.Option("--show-values", help="Name the leaked or lost values themselves "
+                           "in the console, JSON and JUnit reports. Only for synthetic sample records.")] = False,
+    keep: Annotated[Optional[Path], typer.Option("--keep-releases", help="Keep the trial releases in this folder "
+                    "(default: a temporary folder, removed afterwards).")] = None,
+    as_of: Annotated[Optional[datetime], typer.Option("--as-of", formats=["%Y-%m-%d"],
+                     help="Judge consents' expiry on this date instead of today, so that the check gives the "
+                          "same answer next year.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Requests released at once, each in "
+                    "a worker process (default: one per core when there are several requests).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+):
+    """Check releases of sample requests against their expectations: a regression gate for recipes,
+    detection and upgrades, for CI.
+
+    Each request is released into a temporary folder (nothing is recorded in the accounting ledger)
+    and read back with readers independent of the one that wrote it (PDFium, pdfminer.six, pdftotext
+    if installed, OCR of scanned pages). The check fails when a must_redact value can be read, a
+    must_keep value cannot, or the outcome, a record's status or its withheld pages changed; it
+    reports drift when only redaction counts per reason code or page counts changed.
+
+    Reports name requests, records, pages, kinds and reason codes, never values (unless --show-values).
+    Exit codes: 0 as expected; 11 failed; 12 only counts drifted; others as for 'redactkit release'.
+    See docs/check.md for the expectation format and CI jobs.
+    """
+    from . import check as chk
+    from .batch import find_requests
+
+    found = find_requests(requests)
+    missing = [p for p in found if not (p / "request.yaml").is_file()]
+    if missing:
+        err.print(f"{missing[0]}: not a request folder (no request.yaml)", soft_wrap=True, markup=False)
+        raise typer.Exit(ExitCode.usage)
+    exp_dir = chk.expectation_dir(found, expected)
+    if not update and not exp_dir.is_dir():
+        err.print(f"{exp_dir}: no such folder of expectations; give --expected DIR, or write them with --update",
+                  soft_wrap=True, markup=False)
+        raise typer.Exit(ExitCode.usage)
+    old: dict[str, dict | None] = {}
+    for req in found:
+        path = exp_dir / f"{req.name}.json"
+        try:
+            old[req.name] = chk.load(path) if path.is_file() else None
+        except chk.BadExpectation as exc:
+            err.print(str(exc), soft_wrap=True, markup=False)
+            raise typer.Exit(ExitCode.usage)
+    from .detect.pool import workers
+    jobs = jobs or (workers() if len(found) > 1 else 1)
+    with _progress(not (quiet or as_json), "requests") as progress:
+        try:
+            observed = chk.run(found, jobs=jobs, as_of=as_of.date() if as_of else None, keep=keep, progress=progress)
+        except RedactkitError as exc:
+            err.print(exc.message, soft_wrap=True)
+            raise typer.Exit(exc.exit_code)
+        except KeyboardInterrupt:
+            err.print("interrupted; nothing was checked")
+            raise typer.Exit(ExitCode.ctrl_c)
+    reports = [chk.compare(o.name, old[o.name], o, exp_dir / f"{o.name}.json") for o in observed]
+    if update:
+        broken = [o for o in observed if o.exit_code not in chk.RECORDABLE]
+        for o in broken:
+            err.print(f"[red]{o.name}[/red]: {o.message} (exit {int(o.exit_code)}); its expectation was not "
+                      "updated", soft_wrap=True)
+        exp_dir.mkdir(parents=True, exist_ok=True)
+        lines = []
+        for o in observed:
+            if o in broken:
+                continue
+            new = chk.updated(old[o.name], o)
+            path = exp_dir / f"{o.name}.json"
+            text = chk.dumps(new)
+            if path.is_file() and path.read_text(encoding="utf-8") == text:
+                continue
+            path.write_text(text, encoding="utf-8")
+            lines.append(f"{o.name}: wrote {path}")
+            lines += ["  " + c for c in chk.changes(old[o.name], new, show_values)]
+            if not new["must_redact"] and not new["must_keep"]:
+                lines.append(f"  {o.name}: lists no values yet: add what must be gone to must_redact and what "
+                             "must stay to must_keep, then run --update again")
+        if as_json:
+            typer.echo(json.dumps({"updated": [line for line in lines if not line.startswith("  ")],
+                                   "changes": [line.strip() for line in lines if line.startswith("  ")]}, indent=2))
+        else:
+            out = _console()
+            for line in lines or ["every expectation is unchanged"]:
+                out.print(line, soft_wrap=True, markup=False, highlight=False)
+        raise typer.Exit(int(max((o.exit_code for o in broken), default=ExitCode.ok)))
+    if junit is not None:
+        junit.parent.mkdir(parents=True, exist_ok=True)
+        junit.write_bytes(chk.junit(reports, show_values))
+    code = chk.exit_code(reports)
+    if as_json:
+        typer.echo(json.dumps(chk.as_json(reports, show_values), indent=2, ensure_ascii=False))
+        raise typer.Exit(int(code))
+    out = _console()
+    table = Table(title="redactkit check")
+    table.add_column("request", overflow="fold", min_width=20)
+    table.add_column("outcome", no_wrap=True)
+    table.add_column("leaks", justify="right")
+    table.add_column("lost", justify="right")
+    table.add_column("changed codes", overflow="fold")
+    table.add_column("verdict", no_wrap=True)
+    colour = {"ok": "green", "drift": "yellow", "failed": "red"}
+    for r in reports:
+        table.add_row(r.request, r.observed.exit_code.name, str(len(r.of("leak"))), str(len(r.of("lost"))),
+                      ", ".join(sorted({f.code for f in r.of("codes") if f.code})) or "-",
+                      f"[{colour[r.verdict]}]{r.verdict}[/{colour[r.verdict]}]")
+    out.print(table)
+    for r in reports:
+        for f in r.findings:
+            shown = f.text + (f" [value: {f.value}]" if show_values and f.value is not None else "")
+            out.print(shown, soft_wrap=True, markup=False, highlight=False)
+    if code != ExitCode.ok:
+        out.print("If the change is intended: review it, then run this command again with --update and commit the "
+                  "expectation files' diff.", soft_wrap=True, markup=False)
+    raise typer.Exit(int(code))
 
 
 def _console() -> Console:

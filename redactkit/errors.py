@@ -19,6 +19,8 @@ class ExitCode(IntEnum):
     ledger_broken = 8       # the accounting ledger fails verification (edited, truncated)
     internal_error = 9      # a bug: reported without a traceback, the request is not released
     plan_refused = 10       # the review plan is malformed, or its sources/request/recipe changed since review
+    check_failed = 11       # redactkit check: a value leaked or was lost, an outcome or record status changed
+    check_drift = 12        # redactkit check: only redaction or page counts changed (review, then --update)
     ctrl_c = 130
 
 

@@ -15,7 +15,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .detect.roster import normalise
 from .errors import ExitCode, RedactkitError
 
 GENESIS = "0" * 64
@@ -36,7 +35,10 @@ def _digest(entry: dict) -> str:
 
 
 def append(entry: dict, path: Path | None = None) -> dict:
-    """Append one disclosure; returns it with seq, prev_hash and hash filled in."""
+    """Append one disclosure; returns it with seq, prev_hash and hash filled in. With path=False
+    (a trial release, as `redactkit check` makes) nothing is recorded."""
+    if path is False:
+        return entry
     path = ledger_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+", encoding="utf-8") as fh:
@@ -54,6 +56,8 @@ def append(entry: dict, path: Path | None = None) -> dict:
 
 
 def read(path: Path | None = None) -> list[dict]:
+    if path is False:      # no ledger: a trial release
+        return []
     path = ledger_path(path)
     if not path.exists():
         return []
@@ -91,9 +95,33 @@ def verify(path: Path | None = None) -> Verification:
 
 
 def for_party(name: str, path: Path | None = None) -> list[dict]:
-    """Every disclosure of this person's information."""
+    """Every disclosure of this person's information: the entries whose roster names the person
+    and whose release did not withhold the person's identity (a reporter's name redacted from a
+    release to a parent is not a disclosure of the reporter's information). Entries written
+    before that was recorded count as disclosures."""
+    from .detect.roster import normalise
+
     key = normalise(name)
-    return [e for e in read(path) if any(key in {normalise(n) for n in p.get("names", [])} for p in e["parties"])]
+    return [e for e in read(path) if any(key in {normalise(n) for n in p.get("names", [])}
+                                         and p.get("identity_disclosed", True) for p in e["parties"])]
+
+
+def _identity_disclosed(request, recipe, review: dict | None) -> list[bool]:
+    """Per roster party: whether the release can show who the party is. The recipe decides that
+    for the party's name in the party's role (the requester is "self"); after a review in which
+    staff kept something the recipe would redact, every party counts as disclosed (the plan does
+    not say whose names were kept, and an accounting must not leave a disclosure out)."""
+    from .plan import roster
+    from .types import Finding
+
+    if review and review.get("reviewed") and (review.get("overridden") or {}).get("to_keep", 1):
+        return [True] * len(request.parties)
+    out = []
+    for party in roster(request):
+        role = "self" if party.is_requester else party.role
+        found = Finding(0, 0, len(party.name), party.name, "PERSON", 1.0, "roster", party.name, role)
+        out.append(recipe.decide(found).decision == "keep")
+    return out
 
 
 def disclosure_entry(request, recipe, manifest: dict, manifest_sha256: str, review: dict | None = None) -> dict:
@@ -116,7 +144,8 @@ def disclosure_entry(request, recipe, manifest: dict, manifest_sha256: str, revi
         "legal_review": ({"approved_by": request.legal_review.approved_by,
                           "reference": request.legal_review.reference} if request.legal_review else None),
         "recipe": {"name": recipe.name, "sha256": recipe.sha256},
-        "parties": [{"names": [p.name, *p.aliases], "role": p.role} for p in request.parties],
+        "parties": [{"names": [p.name, *p.aliases], "role": p.role, "identity_disclosed": shown}
+                    for p, shown in zip(request.parties, _identity_disclosed(request, recipe, review))],
         "disclosed": [{"source_sha256": r["source_sha256"], "information_category": r["information_category"],
                        "output": r["output"], "output_sha256": r["output_sha256"], "pages": r["pages"]}
                       for r in released],

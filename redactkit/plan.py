@@ -124,7 +124,7 @@ def load_recipe(category: str, directory: Path | None = None) -> Recipe:
     except (yaml.YAMLError, ValidationError) as exc:
         first = exc.errors()[0] if isinstance(exc, ValidationError) else None
         where = ".".join(str(p) for p in first["loc"]) + ": " + first["msg"] if first else "not valid YAML"
-        raise InvalidRecipe(f"{path}: {where}") from None
+        raise InvalidRecipe(f"{path}: {where}; see docs/recipes.md") from None
     notices_path = path.parent / "special_notices.yaml"
     notices = yaml.safe_load(notices_path.read_text(encoding="utf-8")) if notices_path.is_file() else {}
     digest = hashlib.sha256(raw + (notices_path.read_bytes() if notices_path.is_file() else b"")).hexdigest()
@@ -144,7 +144,8 @@ def roster(request: Request) -> list[Party]:
     if cat is Category.third_party_release and request.consent:
         me = request.consent.on_behalf_of or request.consent.signed_by
     self_cats = FAMILY | {Category.third_party_release}
-    return [Party(p.name, p.role, tuple(p.aliases), cat in self_cats and _is(me, p)) for p in request.parties]
+    return [Party(p.name, p.role, tuple(p.aliases), cat in self_cats and _is(me, p), tuple(p.identifiers))
+            for p in request.parties]
 
 
 def _named(a: str, b: str) -> bool:
@@ -160,7 +161,8 @@ def check_consent(request: Request, as_of: dt.date) -> None:
     """A valid DCF-2131F for this requester, or Refused naming the failed condition."""
     c = request.consent
     if c is None:
-        raise Refused("third_party_release needs a signed DCF-2131F release: request.yaml has no consent")
+        raise Refused("third_party_release needs a signed DCF-2131F release: request.yaml has no consent "
+                      "(see docs/request-folder.md)")
     if re.sub(r"[^A-Z0-9]", "", c.form.upper()) != "DCF2131F":
         raise Refused(f"consent form is '{c.form}', not a DCF-2131F release of information from DCF")
     signer = c.on_behalf_of or c.signed_by
@@ -210,7 +212,7 @@ def admit(request: Request, as_of: dt.date | None = None) -> Recipe:
         who = "the represented party" if cat is Category.attorney_representative else "the requester"
         if not match:
             raise Refused(f"{who} is not on the case roster (parties); add them or forward the request "
-                          "to the Office of Legal Affairs")
+                          "to the Office of Legal Affairs (see docs/request-folder.md)")
         if cat is Category.parent_guardian and not any(p.role in {"parent", "guardian"} for p in match):
             raise Refused("the requester is on the roster but not as a parent or guardian")
     if cat is Category.third_party_release:
@@ -218,5 +220,6 @@ def admit(request: Request, as_of: dt.date | None = None) -> Recipe:
     if cat is Category.other:
         if request.legal_review is None:
             raise Refused("category 'other' needs legal review: forward the request to the Office of Legal "
-                          "Affairs or an AAG, then record legal_review (approved_by, reference) in request.yaml")
+                          "Affairs or an AAG, then record legal_review (approved_by, reference) in request.yaml "
+                          "(see docs/request-folder.md)")
     return load_recipe(cat.value)

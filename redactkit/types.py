@@ -55,6 +55,7 @@ class Party:
     role: str
     aliases: tuple[str, ...] = ()
     is_requester: bool = False   # the requester, or the party an attorney represents
+    identifiers: tuple[str, ...] = ()   # values request.yaml lists as this party's own (phone, SSN, ...)
 
 
 @dataclass

@@ -7,7 +7,10 @@ For each requester category the pipeline supports, writes OUT_DIR/requests/<id>/
 records/) and OUT_DIR/expected/<id>.json: the values that must not be readable in the release
 ("must_redact") and those that must stay readable ("must_keep"). The committed set under
 sample_records/ was made with the defaults; tests regenerate other seeds to get case files with
-other people.
+other people. Then `redactkit check sample_records/requests --update` completes each expectation
+from a release (outcome, per record status and counts per reason code, where values stand): review
+the release and the diff before committing. Faker's dates are relative to the day this runs, so a
+regenerated set differs from the committed one in its dates.
 """
 from __future__ import annotations
 
@@ -300,7 +303,79 @@ def write_request(c: dict, category: str, root: Path, expected_dir: Path, extra_
     return rid
 
 
+# Every identifier the generator plants, by label. Headers of the e-mail that are never rendered
+# (Bcc, Message-ID, X-Originating-IP) and a tracking image's address are in it too.
+def planted(c: dict) -> dict[str, str]:
+    ch, m, f, r, w, d, t = c["child"], c["mother"], c["father"], c["reporter"], c["worker"], c["doctor"], c["teacher"]
+    return {
+        "child": ch["name"], "child first": ch["first"], "family surname": ch["last"],
+        "mother": m["name"], "mother first": m["first"],
+        "father": f["name"], "father first": f["first"], "father surname": f["last"],
+        "reporter": r["name"], "reporter first": r["first"], "reporter surname": r["last"],
+        "neighbor": c["neighbor"]["name"], "worker": w["name"], "worker first": w["first"], "worker surname": w["last"],
+        "foster1": c["foster1"]["name"], "foster2": c["foster2"]["name"], "doctor": d["name"], "doctor surname": d["last"],
+        "teacher": t["name"], "stranger": c["stranger"]["name"],
+        "teacher email": f"{t['first'].lower()}.{t['last'].lower()}@school.example.org",
+        "worker email": f"{w['first'].lower()}.{w['last'].lower()}@ct.gov",
+        "reporter email": c["reporter_email"], "reporter phone": c["reporter_phone"],
+        "bcc": "hidden.copy@example.net", "ip": "203.0.113.7", "message id": "routing-1873@school.example.org",
+        "tracker": "https://tracker.example/p.gif",
+        "father ssn": c["father_ssn"], "father phone": c["father_phone"], "foster phone": c["foster_phone"],
+        "family street": c["family_street"], "family city": c["family_city"],
+        "foster street": c["foster_street"], "foster city": c["foster_city"],
+        "case id": c["case_id"], "mrn": c["mrn"], "medicaid": c["medicaid"], "student id": c["student_id"],
+        "dob": c["dob"], "visit date": c["visit_date"], "intake date": c["intake_date"], "school": c["school"],
+        "hiv": c["hiv"], "sud": c["sud"], "psych": c["psych"],
+    }
+
+
+_NEVER = ["bcc", "ip", "message id", "tracker"]        # routing headers and trackers: never released
+_FAMILY = ["child", "child first", "family surname", "mother", "mother first", "father", "father first",
+           "father surname", "worker", "worker first", "worker surname"]
+_THIRD = ["reporter", "reporter first", "reporter surname", "neighbor", "foster1", "foster2", "doctor",
+          "doctor surname", "teacher", "stranger", "school"]
+_CONTACTS = ["teacher email", "worker email", "reporter email", "reporter phone", "father ssn", "father phone",
+             "foster phone", "family street", "family city", "foster street", "foster city", "mrn", "medicaid",
+             "student id"]
+_DATES = ["dob", "visit date", "intake date"]
+# category -> (labels that must be gone, labels that must stay); every planted identifier is in one
+PLANTED = {
+    "parent_guardian": (_THIRD + _CONTACTS + ["psych"] + _NEVER, _FAMILY + ["case id"] + _DATES + ["hiv", "sud"]),
+    "attorney_representative": (_THIRD + _CONTACTS + ["psych"] + _NEVER, _FAMILY + ["case id"] + _DATES + ["hiv", "sud"]),
+    "client": (_THIRD + _CONTACTS + ["psych", "sud"] + _NEVER, _FAMILY + ["case id"] + _DATES + ["hiv"]),
+    "dcf_staff": (_NEVER, _FAMILY + _THIRD + _CONTACTS + ["case id"] + _DATES + ["hiv", "sud", "psych"]),
+    "assistant_attorney_general": (_NEVER, _FAMILY + _THIRD + _CONTACTS + ["case id"] + _DATES + ["hiv", "sud", "psych"]),
+    "court": (["sud"] + _NEVER, _FAMILY + _THIRD + _CONTACTS + ["case id"] + _DATES + ["hiv", "psych"]),
+    # the first foster parent is in the Address Confidentiality Program: every address and phone goes
+    "law_enforcement": (["sud", "reporter phone", "father phone", "foster phone", "family street", "family city",
+                         "foster street", "foster city"] + _NEVER,
+                        _FAMILY + _THIRD + ["teacher email", "worker email", "reporter email", "father ssn", "mrn",
+                                            "medicaid", "student id", "case id"] + _DATES + ["hiv", "psych"]),
+    "public_health": (_THIRD + _CONTACTS + ["hiv", "sud", "psych"] + _NEVER, _FAMILY + ["case id"] + _DATES),
+    # only the medical record is released: the discharge summary's child, parent, dates and case number
+    "third_party_release": (_THIRD + _CONTACTS + ["father", "father first", "father surname", "worker",
+                                                  "worker first", "worker surname", "intake date", "hiv", "sud",
+                                                  "psych"] + _NEVER,
+                            ["child", "child first", "family surname", "mother", "mother first", "case id", "dob",
+                             "visit date"]),
+    "medical_research": (_FAMILY + _THIRD + _CONTACTS + ["case id"] + _DATES + _NEVER, []),
+    "other": (_FAMILY + _THIRD + _CONTACTS + ["case id"] + _DATES + _NEVER, []),
+}
+
+
 def expected(c: dict, category: str) -> dict:
+    """What must not be readable in the release, and what must stay readable, per category: the
+    values the tests were first written with, then every other planted identifier (PLANTED)."""
+    first = _expected(c, category)
+    gone, stay = PLANTED[category]
+    values = planted(c)
+    for key, labels in (("must_redact", gone), ("must_keep", stay)):
+        taken = set(first["must_redact"]) | set(first["must_keep"])
+        first[key] += [v for v in dict.fromkeys(values[label] for label in labels) if v not in taken]
+    return first
+
+
+def _expected(c: dict, category: str) -> dict:
     """What must not be readable in the release, and what must stay readable, per category."""
     third = [c["reporter"]["name"], c["reporter"]["last"], c["neighbor"]["name"], c["foster1"]["name"],
              c["foster2"]["name"], c["doctor"]["name"], c["teacher"]["name"], c["stranger"]["name"],

@@ -107,3 +107,80 @@ def test_manifest_cover_sheet_has_notice_and_legend(cli, tmp_path):
     manifest = json.loads((tmp_path / "release" / "manifest.json").read_text())
     assert set(manifest["reason_codes"]) == {"RI", "TP", "FP", "PI", "SC", "AC"}
     assert manifest["requester"] == {"name": "Linda Bowers", "category": "parent_guardian"}
+
+
+# --- issue 15: a new user's first day -------------------------------------------------------
+
+def _readme_commands() -> list[str]:
+    import re
+    block = re.search(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_readme_demo_runs_twice_and_says_where_the_disclosure_is_recorded(cli, tmp_path):
+    """README command 1 as written (its paths moved under tmp): a second run works too, and
+    each run prints where the accounting ledger is."""
+    import shlex
+    first = _readme_commands()[0]
+    args = shlex.split(first.split("&&")[-1].strip())
+    assert args[0] == "redactkit" and "--force" in args
+    args = [str(tmp_path / a[len("/tmp/"):]) if a.startswith("/tmp/") else a for a in args[1:]]
+    args = [str(ROOT / a) if a.startswith("sample_records/") else a for a in args]
+    ledger = args[args.index("--ledger") + 1] if "--ledger" in args else os.environ["REDACTKIT_LEDGER"]
+    for _ in range(2):
+        code, output = cli(*args)
+        assert code == 0, output
+        assert ledger in " ".join(output.split()).replace(" ", "") or ledger in output
+    assert len(open(ledger).read().splitlines()) == 2
+
+
+def test_a_missing_request_folder_is_reported_once(cli, tmp_path):
+    missing = tmp_path / "2026-1873-parent-guardain"      # a typo
+    code, output = cli("release", missing, "--out", tmp_path / "out")
+    assert code == 2 and output.count(str(missing)) == 1 and "no such folder" in output
+    assert not (tmp_path / "out").exists()
+    code, output = cli("review", missing, "--out", tmp_path / "out")
+    assert code == 2 and output.count(str(missing)) == 1
+
+
+def _imports_after(args: list[str], tmp_path) -> tuple[int, str, set[str]]:
+    """Run `redactkit ARGS` in a fresh process; returns (exit code, stderr, heavy modules imported)."""
+    code = ("import runpy, sys\n"
+            f"sys.argv = ['redactkit'] + {args!r}\n"
+            "try:\n    runpy.run_module('redactkit', run_name='__main__')\n"
+            "except SystemExit as e:\n    rc = e.code\n"
+            "heavy = [m for m in ('spacy', 'presidio_analyzer', 'pymupdf', 'redactkit.api') if m in sys.modules]\n"
+            "print('HEAVY', ','.join(heavy), 'RC', rc)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path,
+                         timeout=120)
+    line = [x for x in res.stdout.splitlines() if x.startswith("HEAVY")][-1].split()
+    heavy = set(line[1].split(",")) - {"", "RC"} if line[1] != "RC" else set()
+    return int(line[-1]), res.stderr, heavy
+
+
+def test_command_line_mistakes_are_reported_before_the_models_load(tmp_path):
+    """A typo on the command line is reported at once: checked before spaCy, Presidio or
+    PyMuPDF are imported (a user waits 3 s for nothing otherwise)."""
+    req = str(PARENT)
+    cases = [
+        (["release", str(tmp_path / "2026-1873-parent-guardain"), "--out", "o"], 2),
+        (["release", req, "--out", str(PARENT / "out")], 2),
+        (["release", req, "--out", "o", "--password-file", "nope.txt"], 2),
+        (["release", req, "--out", "o", "--plan", "nope.json", "--reviewer", "Pat"], 10),
+        (["release", req, "--out", "o", "--plan", "nope.json"], 10),
+        (["review", str(tmp_path / "nope"), "--out", "o"], 2),
+        (["plan", "show", "nope.json"], 10),
+        (["release", req, "--out", "o", "--frce"], 2),
+    ]
+    for args, expected in cases:
+        code, stderr, heavy = _imports_after(args, tmp_path)
+        assert code == expected, (args, stderr)
+        assert not heavy, (args, heavy)
+        assert "Traceback" not in stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_dask_help_names_the_extra(cli):
+    code, output = cli("release", "--help")
+    assert code == 0 and "[dask]" in output

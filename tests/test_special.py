@@ -46,3 +46,20 @@ def test_reporter_clues():
     assert got == ["The reporter, a teacher at Lincoln Elementary, asked to remain anonymous.",
                    "The school nurse called the Careline on Monday.",
                    "The caller from the pharmacy declined to give a name."]
+
+
+def test_reporter_rows_of_a_form():
+    """A table row or form field about the reporter is a clue (its value; the label stays); a
+    label whose value a release already redacted (the verifier reads "Reporter:" and spaces)
+    and a sentence that merely wrapped to begin with "the caller's e-mail is" are not rows."""
+    def clues(text):
+        return [text[r.start:r.end] for r in ReporterClueRecognizer().analyze(text, None)]
+
+    assert clues("Reporter workplace Torres Elementary School Allenmouth 06106\nChild Janice") == \
+        ["Torres Elementary School Allenmouth 06106"]
+    assert clues("Reporter's employer:\nHartford Public Schools\nChild: Janice") == ["Hartford Public Schools"]
+    assert clues("Reporter information\nSchool Lincoln Middle\nTown Wethersfield\nChild information\nName Janice") == \
+        ["School Lincoln Middle", "Town Wethersfield"]
+    assert clues("Reporter:    \nChild: Janice Bowers") == []
+    assert clues("Reporter name:      \nChild: Janice Bowers") == []
+    assert clues("caller's e-mail is       . Fournier reported that the child was seen with bruises.") == []

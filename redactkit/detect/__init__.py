@@ -14,7 +14,8 @@ from ..types import Finding, Party
 from .engine import analyzer
 from .names import NOT_NAME_WORDS as _NOT_NAME_WORDS
 from .recognizers import US_STATES
-from .roster import ROSTER_ENTITY, RosterRecognizer
+from .special import clue_stands
+from .roster import IDENTIFIER_ENTITY, ROSTER_ENTITY, RosterRecognizer, attribute
 
 _TITLE_WORDS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "atty", "det", "officer", "sgt",
                 "judge", "nurse", "coach", "and", "or", "the", "of", "to", "with", "for"}
@@ -93,21 +94,26 @@ class Detector:
         for r in results:
             name = (r.recognition_metadata or {}).get("recognizer_name", "?")
             value = text[r.start:r.end]
-            if r.entity_type == ROSTER_ENTITY:
+            if r.entity_type in (ROSTER_ENTITY, IDENTIFIER_ENTITY):   # a party's name, or a listed identifier
                 idx = r.recognition_metadata["parties"]
-                findings.append(Finding(page, r.start, r.end, value, "PERSON", r.score, name,
+                entity = "PERSON" if r.entity_type == ROSTER_ENTITY else IDENTIFIER_ENTITY
+                findings.append(Finding(page, r.start, r.end, value, entity, r.score, name,
                                         "|".join(self.parties[i].name for i in idx),
                                         "|".join(self._role(self.parties[i]) for i in idx)))
             elif r.entity_type == "PERSON":
                 for s, e in _person_parts(text, r.start, r.end, roster_spans):
                     findings.append(Finding(page, s, e, text[s:e], "PERSON", r.score, name, None, "unknown"))
+            elif r.entity_type == "REPORTER_CLUE" and not clue_stands(text, r.start, r.end, [
+                    (x.start, x.end, {self.parties[i].role for i in x.recognition_metadata["parties"]})
+                    for x in results if x.entity_type == ROSTER_ENTITY]):
+                continue     # "the neighbour, <a collateral on the roster>, reported ...": theirs, not the reporter's
             elif r.entity_type.startswith("SPECIAL_"):
                 findings.append(Finding(page, r.start, r.end, value, r.entity_type, r.score, name,
                                         None, self._passage_role(findings, results, r)))
             else:
                 findings.append(Finding(page, r.start, r.end, value, _refine(r.entity_type, value), r.score, name))
         findings.sort(key=lambda f: (f.start, -f.end))
-        return findings
+        return attribute(findings)
 
     def _passage_role(self, findings, results, passage) -> str:
         """Whose a special-category passage is: "self" when every party it names is the requester

@@ -4,6 +4,11 @@ Every mention of a party is attributed to that party: full name (with or without
 initial), "SURNAME, First", first name alone, surname alone ("Ms. Surname"), aliases, ALL-CAPS
 forms, and names wrapped over a line break. A form that several parties share (a family surname)
 is attributed to all of them; the plan then redacts it if any of them must be redacted.
+
+A party's `identifiers` (request.yaml: phones, e-mails, addresses, SSN, ID numbers known to be
+theirs) are found the same way and attributed to the party (KNOWN_IDENTIFIER); `attribute` then
+gives every other finding that lies wholly inside one the same party, so the recipe keeps or
+redacts it by the party's role: a parent receives her own phone number, not the other parent's.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from ..types import Party
 
 ROSTER_ENTITY = "ROSTER_PERSON"
+IDENTIFIER_ENTITY = "KNOWN_IDENTIFIER"
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 _PARTICLES = {"de", "la", "van", "von", "der", "del", "da", "di", "le", "st"}
 
@@ -95,7 +101,13 @@ class RosterRecognizer(EntityRecognizer):
         pats = [_pattern(key, multi[key]) for key in forms]
         self._rx = re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(pats) + r")(?![A-Za-z0-9])",
                               re.IGNORECASE) if pats else None
-        super().__init__(supported_entities=[ROSTER_ENTITY], name="RosterRecognizer")
+        owners: dict[str, set[int]] = defaultdict(set)
+        for i, party in enumerate(parties):
+            for value in party.identifiers:
+                if sum(c.isalnum() for c in value) >= 4:
+                    owners[_identifier_pattern(value)].add(i)
+        self._ids = [(re.compile(rx, re.IGNORECASE), sorted(idx)) for rx, idx in owners.items()]
+        super().__init__(supported_entities=[ROSTER_ENTITY, IDENTIFIER_ENTITY], name="RosterRecognizer")
 
     def load(self) -> None:
         pass
@@ -112,9 +124,13 @@ class RosterRecognizer(EntityRecognizer):
         return []
 
     def analyze(self, text, entities, nlp_artifacts=None):
-        if self._rx is None:
-            return []
         out = []
+        for rx, idx in self._ids:
+            for m in rx.finditer(text):
+                out.append(RecognizerResult(IDENTIFIER_ENTITY, m.start(), m.end(), 1.0, analysis_explanation=None,
+                                            recognition_metadata={"recognizer_name": self.name, "parties": idx}))
+        if self._rx is None:
+            return out
         from .names import fold
         for m in self._rx.finditer(fold(text)):  # same length: offsets are the original's
             s = m.group(0)
@@ -129,3 +145,34 @@ class RosterRecognizer(EntityRecognizer):
                                         recognition_metadata={"recognizer_name": self.name,
                                                               "parties": idx}))
         return out
+
+
+def _identifier_pattern(value: str) -> str:
+    """A listed identifier wherever a reader would read it: a number (phone, SSN, ID) by its
+    digits, whatever the separators between them ("(860) 555-0101" = "860.555.0101"); anything
+    else as redactkit.text.value_pattern reads a value (any case, spacing, dash or apostrophe)."""
+    from ..text import value_pattern
+
+    digits = re.sub(r"\D", "", value)
+    if len(digits) >= 7 and not re.search(r"[^\d\s().+\-\u2010-\u2015/]", value):
+        # a phone number may stand with its country code or area code in brackets: "+1 (860) 555-0101"
+        lead = r"(?:\+?1[\s.\-]{0,2})?\(?" if len(digits) == 10 else r"\(?"
+        return r"(?<![\w+(])" + lead + r"[\s().\-\u2010-\u2015/]{0,3}".join(digits) + r"(?!\w)"
+    return value_pattern(value).pattern
+
+
+def attribute(findings: list) -> list:
+    """Give each finding that no party claims and that lies wholly inside a party's listed
+    identifier that party (and role): the phone recognizer's PHONE_NUMBER inside the mother's
+    listed phone number is the mother's. Passages and reporter clues are not attributed."""
+    known = [f for f in findings if f.entity == IDENTIFIER_ENTITY]
+    if not known:
+        return findings
+    for f in findings:
+        if f.party is not None or f.entity == IDENTIFIER_ENTITY or f.entity.startswith("SPECIAL_") \
+                or f.entity == "REPORTER_CLUE":
+            continue
+        owner = next((k for k in known if k.start <= f.start and f.end <= k.end), None)
+        if owner is not None:
+            f.party, f.role = owner.party, owner.role
+    return findings

@@ -84,11 +84,40 @@ class SpecialCategoryRecognizer(EntityRecognizer):
 
 
 _REPORTER = r"(?:reporter|reporting (?:party|person)|caller|referent|referral source|complainant|the person who (?:called|reported))"
+_ROLE_NOUN = (r"(?:school\s+)?(?:nurse|teacher|principal|counsell?or|social worker|coach|neighbou?r|doctor|"
+              r"pediatrician|therapist|landlord|babysitter|bus driver|guidance counsell?or|daycare provider)")
+_REPORT_VERB = r"(?:called|reported|contacted|phoned|made (?:the|a) report|filed)"
 _CLUE_RX = re.compile(
     rf"(?i:\b(?:the\s+)?{_REPORTER})\b[^.!?\n]{{0,160}}[.!?]?"
-    r"|(?i:\bthe\s+(?:school\s+)?(?:nurse|teacher|principal|counsell?or|social worker|coach|neighbou?r|doctor|"
-    r"pediatrician|therapist|landlord|babysitter|bus driver|guidance counsell?or|daycare provider)\b"
-    r"[^.!?\n]{0,60}\b(?:called|reported|contacted|phoned|made (?:the|a) report|filed)\b[^.!?\n]{0,120}[.!?]?)")
+    rf"|(?i:\bthe\s+{_ROLE_NOUN}\b[^.!?\n]{{0,60}}\b{_REPORT_VERB}\b[^.!?\n]{{0,120}}[.!?]?)")
+# a report to the agency, whoever makes it: such a clause is a clue whoever the sentence names
+_TO_AGENCY = re.compile(r"(?i)\b(?:careline|hotline|hot line|DCF|the department|child protective|CPS|"
+                        r"(?:made|filed|placed) (?:the|a|this) report|report(?:ed)? (?:the|this|these|her|his|their) "
+                        r"concerns?)\b")
+# what a "the neighbour contacted ..." clause is about when it is not a report: a family member
+_FAMILY_OBJECT = re.compile(r"(?i)\b(?:called|contacted|phoned)\s+(?:the\s+)?(?:mother|father|parents?|family|"
+                            r"grandmother|grandfather|aunt|uncle|child|children|youth|worker|school)\b")
+# a labelled field about the reporter: "Reporter workplace  Lincoln Elementary, Hartford 06106"
+# (a table row read as one line), "Reporter's employer: ...", "Caller relationship: teacher"
+_FIELD_RX = re.compile(
+    rf"(?im)^[ \t]*(?:the\s+)?{_REPORTER}(?:'s|’s|s')?[ \t]*(?:work[ \t]?place|employer|employment|place of work|"
+    r"school|agency|organi[sz]ation|facility|business|company|office|program|address|street|town|city|"
+    r"state|zip(?:[ \t]?code)?|postal code|location|phone|telephone|tel|cell|mobile|fax|e-?mail|"
+    r"relationship(?:[ \t]+to[ \t]+\w+)?|occupation|profession|role|type|title|position|job|affiliation|"
+    r"contact(?:[ \t]+\w+)?|name|info(?:rmation)?|details?)\b[ \t]*(?:[:#\-–—|][ \t]*)?(?P<value>\S[^\n]*)?$")
+# a row's value reads as a form's value, not as the rest of a sentence
+_PROSE = re.compile(r"(?i)(?:is|was|were|are|has|had|have|did|does|said|stated|called|reported|told|asked|"
+                    r"would|will|could|can|may|might|should|and|or|but|who|which|that|to|of)\b"
+                    r"|.*[.!?][ \t]+[A-Z]")
+# a heading over the reporter's own rows ("Reporter information" / "Source of report"), and the
+# headings that end them. A label alone on its line may have one trailing space (word processors
+# leave one); more is a value the verifier masked ("Reporter:   " was "Reporter: RI"), not a heading
+_HEADING_RX = re.compile(rf"(?im)^[ \t]*(?:(?:{_REPORTER}|source of (?:the )?report|reporting source)"
+                         r"(?:[ \t]+(?:information|info|details|data|contact(?: information)?)[ \t]*:?|[ \t]*:)"
+                         r"|(?:information|details) (?:on|about) the reporter[ \t]*:?)[ \t]?$")
+_NEXT_SECTION = re.compile(r"(?i)^\s*(?:child|children|subject|victim|alleged|family|household|parent|mother|"
+                           r"father|caregiver|case|allegation|narrative|summary|report details|assignment|"
+                           r"worker|investigation|assessment|screening|disposition|response)\b")
 
 
 _DESCRIBES = re.compile(r"(?i)(?:,|\u2014|\s-)\s*(?:a|an|the|who|whose|from|at|her|his|their|[A-Z][a-z]+)\b|"
@@ -98,7 +127,9 @@ _DESCRIBES = re.compile(r"(?i)(?:,|\u2014|\s-)\s*(?:a|an|the|who|whose|from|at|h
 
 class ReporterClueRecognizer(EntityRecognizer):
     """Words that identify who reported: "the reporter, a teacher at Lincoln Elementary, ...",
-    "the school nurse called the Careline". The whole clause is the clue."""
+    "the school nurse called the Careline", and the reporter's rows of a form or table (a
+    "Reporter workplace" row with the school, town and ZIP; the rows under a "Reporter
+    information" heading). The whole clause, or the row's value, is the clue."""
 
     def __init__(self):
         super().__init__(supported_entities=["REPORTER_CLUE"], name="ReporterClueRecognizer")
@@ -107,12 +138,72 @@ class ReporterClueRecognizer(EntityRecognizer):
         pass
 
     def analyze(self, text, entities, nlp_artifacts=None):
-        out = []
+        spans, rows = [], set()
+        for m in _FIELD_RX.finditer(text):
+            if len(m.group(0)) > 120 or (m.group("value") and _PROSE.match(m.group("value"))):
+                continue          # a sentence that wrapped to begin with "the caller's e-mail is ...": no row
+            if m.group("value") is None and re.search(r"[ \t]{2,}$", m.group(0)):
+                continue          # a label whose value was redacted (the verifier's masked codes): no row
+            rows.add(m.start())
+            if m.group("value") is not None:
+                spans.append((m.start("value"), m.end("value")))
+            else:        # the label alone on its line (a wrapped table cell, a form): the value is below
+                spans += _rows_below(text, m.end(), most=1)
+        rows = {text.rfind("\n", 0, s + 1) + 1 for s in rows}   # where those rows begin
         for m in _CLUE_RX.finditer(text):
+            if text.rfind("\n", 0, m.start()) + 1 in rows and not text[text.rfind("\n", 0, m.start()) + 1:
+                                                                           m.start()].strip():
+                continue                  # a field row: its value is the clue, its label stays
             clause = m.group(0)
             # "the reporter was informed" says nothing about who they are: no clue
             if re.match(rf"(?i)\s*(?:the\s+)?{_REPORTER}", clause) and not _DESCRIBES.search(clause):
                 continue
-            out.append(RecognizerResult("REPORTER_CLUE", m.start(), m.end(), 0.7, analysis_explanation=None,
-                                        recognition_metadata={"recognizer_name": self.name}))
-        return out
+            spans.append((m.start(), m.end()))
+        for m in _HEADING_RX.finditer(text):
+            spans += _rows_below(text, m.end())
+        return [RecognizerResult("REPORTER_CLUE", s, e, 0.7, analysis_explanation=None,
+                                 recognition_metadata={"recognizer_name": self.name})
+                for s, e in sorted(set(spans)) if text[s:e].strip()]
+
+
+def _rows_below(text: str, pos: int, most: int = 8) -> list[tuple[int, int]]:
+    """The short rows under a reporter heading, up to the next section, a blank line or prose."""
+    out = []
+    for m in re.finditer(r"(?m)^[^\n]*$", text[pos:]):
+        line = m.group(0)
+        if m.start() == 0:
+            continue                      # the rest of the heading's own line
+        if not line.strip() or len(line) > 100 or _NEXT_SECTION.match(line) or line.rstrip().endswith("."):
+            break
+        lead = len(line) - len(line.lstrip())
+        out.append((pos + m.start() + lead, pos + m.start() + len(line.rstrip())))
+        if len(out) >= most:
+            break
+    return out
+
+
+def clue_stands(text: str, start: int, end: int, named: list[tuple[int, int, set[str]]]) -> bool:
+    """Whether a clue found at text[start:end] stays a reporter clue, knowing the case roster:
+    `named` holds the roster's mentions (start, end, roles). A "the neighbour reported that ..."
+    clause is about the person it names beside the noun ("the neighbour, Robert Salazar," or
+    "Robert Salazar, the neighbour,"): when that person is on the roster in another role than
+    reporter, the clause is that person's statement, not the reporter's identity (their name
+    is redacted by their own role). A clause that tells of a report to the agency (the Careline,
+    DCF, "made the report") stays a clue whoever it names; so does one naming nobody."""
+    clause = text[start:end]
+    if re.match(rf"(?i)\s*(?:the\s+)?{_REPORTER}", clause) or _TO_AGENCY.search(clause):
+        return True
+    noun = re.match(rf"(?i)\s*the\s+{_ROLE_NOUN}\b", clause)
+    if noun is None:
+        return True                       # a form row or heading block: always the reporter's
+    # the name beside the noun was redacted already (the verifier reads "the neighbour,   , reported"):
+    # it was a roster party's, in another role than reporter, or the whole clause would be gone
+    if re.match(r"\s*,\s*,", text[start + noun.end():start + noun.end() + 40]) or \
+            re.search(r"(?:^|\n|[.!?;:][ \t])[ \t]*,[ \t]*$", text[max(0, start - 40):start]):
+        return False
+    beside = [roles for s, e, roles in named
+              if (start + noun.end() <= s <= start + noun.end() + 3)        # the neighbour, NAME
+              or (start - 4 <= e <= start)]                                   # NAME, the neighbour
+    if beside:
+        return all("reporter" in roles for roles in beside)
+    return not _FAMILY_OBJECT.search(clause)

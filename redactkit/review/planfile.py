@@ -101,7 +101,7 @@ def load_raw(path: Path, data: bytes | None = None) -> dict:
         raise PlanRefused(f"{path}: no such plan; make one with: redactkit review REQUEST --out OUT") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = f" line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise PlanRefused(f"{path}{where}: not a readable JSON plan") from None
+        raise PlanRefused(f"{path}{where}: not a readable JSON plan; see docs/review.md") from None
     parse(raw, path)
     return raw
 
@@ -118,7 +118,7 @@ def parse(raw, path: Path) -> Plan:
             loc = [f"entry {ident or '#' + str(loc[1] + 1)}"] + loc[2:]
         where = ".".join(str(p) for p in loc) or "plan"
         # pydantic's message, without the offending input (it may be a found value)
-        raise PlanRefused(f"{path}: {where}: {first['msg']}") from None
+        raise PlanRefused(f"{path}: {where}: {first['msg']}; see docs/review.md") from None
 
 
 def load(path: Path, data: bytes | None = None) -> Plan:
