@@ -229,15 +229,40 @@ def sanitise(doc: pymupdf.Document) -> None:
             pass
     catalog = doc.pdf_catalog()
     for key in ("Names", "OpenAction", "AA", "Outlines", "PageLabels", "AcroForm", "StructTreeRoot",
-                "MarkInfo", "OCProperties", "Metadata", "Dests", "PieceInfo", "Threads", "SpiderInfo",
+                "MarkInfo", "Metadata", "Dests", "PieceInfo", "Threads", "SpiderInfo",
                 "URI", "Collection", "Perms", "Legal", "AF"):
         if doc.xref_get_key(catalog, key)[0] != "null":
             doc.xref_set_key(catalog, key, "null")
+    _neutral_layers(doc)
     for page in doc:
         for key in ("AA", "Annots", "Thumb", "PieceInfo", "B", "Metadata", "StructParents", "Trans", "AF"):
             if doc.xref_get_key(page.xref, key)[0] != "null":
                 doc.xref_set_key(page.xref, key, "null")
     _strip_nested_metadata(doc)
+
+
+def _neutral_layers(doc: pymupdf.Document) -> None:
+    """Optional content kept, so that the release renders as the redacted pages did (layers and
+    their membership rules decide what shows; without them a reader shows every alternative at
+    once), but with nothing in it but structure: every layer on (ingest read them all on), their
+    names replaced by numbers, no alternative configurations."""
+    catalog = doc.pdf_catalog()
+    if doc.xref_get_key(catalog, "OCProperties")[0] == "null":
+        return
+    try:
+        ocgs = list(doc.get_ocgs())
+    except Exception:
+        ocgs = []
+    if not ocgs:
+        doc.xref_set_key(catalog, "OCProperties", "null")
+        return
+    refs = " ".join(f"{x} 0 R" for x in ocgs)
+    for i, x in enumerate(ocgs, 1):
+        doc.xref_set_key(x, "Name", f"(Layer {i})")
+        for key in ("Usage", "Intent"):
+            if doc.xref_get_key(x, key)[0] != "null":
+                doc.xref_set_key(x, key, "null")
+    doc.xref_set_key(catalog, "OCProperties", f"<</OCGs[{refs}]/D<</ON[{refs}]/OFF[]/Order[{refs}]>>>>")
 
 
 def _strip_nested_metadata(doc: pymupdf.Document) -> None:
@@ -265,7 +290,7 @@ def _strip_nested_metadata(doc: pymupdf.Document) -> None:
 def save(doc: pymupdf.Document, dest: Path) -> None:
     """Write the release: MuPDF's garbage-collected save, then the file rebuilt from its pages
     alone by qpdf (pikepdf): a fresh page tree (a loop in the source's is gone), no catalog
-    entries, no unreachable object, no recursion through Type3 fonts, forms or patterns; so that
+    entries but the neutral layer list, no unreachable object, no recursion through Type3 fonts, forms or patterns; so that
     every reader, `qpdf --check` included, opens it."""
     # never encrypted: a PDF opened with an agency password is released without it
     data = doc.tobytes(garbage=4, deflate=True, clean=True, no_new_id=True, encryption=pymupdf.PDF_ENCRYPT_NONE)
@@ -303,6 +328,10 @@ def _rebuild(src) -> bytes:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")    # no forms are left to preserve
             out.pages.extend(src.pages)
+        if "/OCProperties" in src.Root:       # the layers (see sanitise): what shows depends on them
+            props = src.Root.OCProperties
+            props = props if props.is_indirect else src.make_indirect(props)
+            out.Root.OCProperties = out.copy_foreign(props)
         _break_cycles(out)
         buf = io.BytesIO()
         out.save(buf, deterministic_id=True, compress_streams=True,

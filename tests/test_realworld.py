@@ -349,3 +349,22 @@ def test_an_image_too_large_to_decode_is_not_decoded(tmp_path):
     pages, failed = read_pages_each(pymupdf.open("pdf", doc.tobytes()))
     assert pages == [] and "too large to read in bounded memory" in failed[0]
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024     # KiB: nothing decoded
+
+
+def test_hidden_layers_are_read_and_redacted(cli, tmp_path):
+    """MuPDF reads no text from a hidden optional-content layer, which a reader of the release
+    could switch on: layers are read switched on, redacted like the rest, and released on, their
+    names (which can name people too) replaced by numbers."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    hidden = doc.add_ocg("Notes by Gustavo Lindqvist", on=False)
+    page.insert_text((72, 72), "The appointment is confirmed.", fontsize=11)
+    page.insert_text((72, 100), "Call Gustavo Lindqvist at 203-555-0111.", fontsize=11, oc=hidden)
+    req = _request(tmp_path / "req", category="medical_research")
+    doc.save(req / "records" / "investigation" / "layers.pdf")
+    assert cli("release", req, "--out", tmp_path / "out", "-q")[0] == 0
+    text = "\n".join(release_texts(tmp_path / "out" / "release").values())
+    assert not readable("Gustavo Lindqvist", text) and not readable("203-555-0111", text)
+    assert readable("The appointment is confirmed", text)
+    out = pymupdf.open(tmp_path / "out" / "release" / "T-1-001.pdf")
+    assert [v["name"] for v in out.get_ocgs().values()] == ["Layer 1"] and all(v["on"] for v in out.get_ocgs().values())

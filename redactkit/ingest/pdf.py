@@ -70,6 +70,7 @@ def open_pdf(record: Record, passwords: tuple[str, ...] = ()) -> pymupdf.Documen
         rendered = xfa_document(doc)
         doc.close()
         return rendered
+    doc = _all_layers_on(doc)
     try:
         if doc.is_form_pdf or any(p.first_annot for p in doc):
             doc.bake(annots=True, widgets=True)
@@ -77,6 +78,22 @@ def open_pdf(record: Record, passwords: tuple[str, ...] = ()) -> pymupdf.Documen
         doc.close()
         raise Unreadable("PDF annotations or form fields could not be flattened") from None
     return doc
+
+
+def _all_layers_on(doc: pymupdf.Document) -> pymupdf.Document:
+    """Every optional-content layer switched on: MuPDF reads no text from a hidden layer, which a
+    reader of the release could switch on. So the hidden layers are read, detected and redacted
+    like the rest, and the release shows them (sanitise keeps the layers, all on)."""
+    try:
+        ocgs = doc.get_ocgs()
+        if not ocgs or all(v.get("on") for v in ocgs.values()):
+            return doc
+        doc.set_layer(-1, on=list(ocgs), off=[])
+        opened = pymupdf.open(stream=doc.tobytes(), filetype="pdf")   # MuPDF reads layer states when it opens
+    except Exception:
+        return doc
+    doc.close()
+    return opened
 
 
 MAX_REBUILD_BYTES = 256 * 1024 * 1024
