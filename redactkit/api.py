@@ -101,8 +101,7 @@ class Job:
                  passwords: tuple[str, ...] = (), limit: int | None = None):
         self.request, self.recipe, self.request_dir, self.plan = request, recipe, request_dir, plan
         self.clock = clock or Stopwatch()
-        with self.clock.timing("detect"):
-            self.detector = Detector(roster(request))   # the first request of a process loads the model here
+        self.detector = Detector(roster(request))   # the model loads on first use (in-process detection)
         self.release_dir = staging / "release" if staging else None
         self.internal_dir = staging / "internal" if staging else None
         self.key = log_key()
@@ -186,22 +185,30 @@ class Job:
             own.setdefault(f.text.strip(), f)
         if not own:
             if self._shared_index is None:
-                self._shared_index = ValueIndex(self.shared)
+                self._shared_index = ValueIndex(self.shared, _same_case(self.shared))
             return self._shared_index, self.shared
         known = {**own, **self.shared}
-        return ValueIndex(known), known
+        return ValueIndex(known, _same_case(known)), known
 
     def decide_text(self, text: str, page: int = 0) -> list[Redaction]:
         return [self.decide(f) for f in self.detector.detect(text, page)]
 
     def safe_text(self, text: str) -> str:
-        """A label for the manifest or the console (a source path, the case id) with the people and
-        identifiers in it replaced by their reason code: a file name can name a person too. Words
-        joined by dots, dashes or underscores are read as words, not as web addresses."""
-        probe = re.sub(r"[_+/.\\]", " ", text)      # same length, so offsets still map
-        reds = [r for r in self.decide_text(probe) if r.decision == "redact" and r.finding.entity not in
-                {"URL", "IP_ADDRESS", "DOMAIN_NAME"}]
+        return self.safe_texts([text])[0]
+
+    def safe_texts(self, texts: list[str]) -> list[str]:
+        """Labels for the manifest or the console (source paths, the case id) with the people and
+        identifiers in them replaced by their reason code: a file name can name a person too. Words
+        joined by dots, dashes or underscores are read as words, not as web addresses. Detected
+        together (in the detection workers when they run), so a request's labels cost one batch."""
+        probes = [re.sub(r"[_+/.\\]", " ", t) for t in texts]      # same length, so offsets still map
+        found = self.detector.detect_many([(p, 0) for p in probes], prefer_workers=True)
         known = ValueIndex([t for t in self.redacted if sum(c.isalnum() for c in t) > 2])
+        return [self._label(text, probe, findings, known) for text, probe, findings in zip(texts, probes, found)]
+
+    def _label(self, text: str, probe: str, findings: list[Finding], known: ValueIndex) -> str:
+        reds = [r for r in map(self.decide, findings) if r.decision == "redact" and r.finding.entity not in
+                {"URL", "IP_ADDRESS", "DOMAIN_NAME"}]
         for source in (probe, text):
             for s, e, value in known.finditer(source):
                 f = self.redacted[value]
@@ -214,6 +221,14 @@ class Job:
         results = [RecognizerResult(r.reason, r.finding.start, r.finding.end, 1.0) for r in reds]
         operators = {r.reason: OperatorConfig("replace", {"new_value": f"[{r.reason}]"}) for r in reds}
         return _anonymizer().anonymize(text=text, analyzer_results=results, operators=operators).text
+
+
+def _same_case(values: dict[str, Finding]) -> list[str]:
+    """Names of one word that is also an English word ("Rock", "Hope") are found elsewhere only as
+    written, capitalised: the same word in lower case is the word."""
+    from .detect.names import is_word
+
+    return [t for t, f in values.items() if f.entity == "PERSON" and len(t.split()) == 1 and is_word(t)]
 
 
 def _shareable(f: Finding) -> bool:
@@ -369,8 +384,10 @@ def _reviewed(plan: Path | None, reviewer: str | None, request_dir: Path, reques
 def _package(job: Job, outcomes: list[RecordOutcome], sources: list[Record], review_note: dict) -> dict:
     """manifest.json, manifest.pdf, the internal redaction log and sources.json, in staging."""
     request, recipe = job.request, job.recipe
-    names = {o.record.relpath: job.safe_text(o.record.relpath) for o in outcomes}
-    case_id = job.safe_text(request.case.id) if request.case.id else None
+    paths = [o.record.relpath for o in outcomes]
+    labels = job.safe_texts(paths + ([request.case.id] if request.case.id else []))
+    names = dict(zip(paths, labels))
+    case_id = labels[-1] if request.case.id else None
     m = manifest(request, recipe, outcomes, names, case_id,
                  {e: recipe.special_notices[e] for e in sorted(job.released_special) if e in recipe.special_notices},
                  review=_public_review(job, review_note))

@@ -234,31 +234,40 @@ def accounting(
 
 @app.command("eval")
 def eval_(
-    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Labelled corpus (JSON lines); default: "
-                      "the one shipped in benchmarks/eval/corpus.jsonl.")] = None,
+    corpus: Annotated[Optional[list[str]], typer.Option("--corpus", help="A shipped corpus by name (general, "
+                      "clinical, case_records) or a labelled JSON-lines file; repeat for several. Default: every "
+                      "shipped corpus.")] = None,
     recipe: Annotated[str, typer.Option("--recipe", help="Recipe whose redact decisions are scored.")] = "medical_research",
-    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of tables.")] = False,
 ):
-    """Measure detection: recall, precision and F2 per identifier type and overall, on labelled text."""
-    from .evaluate import evaluate
+    """Measure detection on labelled text: recall, precision and F2 per identifier type, and the share of
+    identifier-free sentences left untouched, per corpus (each corpus names where its values come from)."""
+    from .evaluate import CORPORA, evaluate
 
-    path = corpus or Path(__file__).resolve().parent.parent / "benchmarks" / "eval" / "corpus.jsonl"
-    if not path.is_file():
-        err.print(f"{path}: no such corpus; give --corpus FILE (make one with benchmarks/eval/make_corpus.py)")
-        raise typer.Exit(ExitCode.usage)
-    report = evaluate(path, recipe).as_dict()
+    names = corpus or list(CORPORA)
+    for name in names:
+        if name not in CORPORA and not Path(name).is_file():
+            err.print(f"{name}: no such corpus; name one of {', '.join(CORPORA)} or give a labelled JSON-lines "
+                      "file (see benchmarks/eval/make_corpus.py for the format)")
+            raise typer.Exit(ExitCode.usage)
+    reports = [evaluate(name if name in CORPORA else Path(name), recipe).as_dict() for name in names]
     if as_json:
-        typer.echo(json.dumps(report, indent=2))
+        typer.echo(json.dumps({"recipe": recipe, "corpora": reports}, indent=2))
         return
-    table = Table(title=f"Detection on {report['sentences']} sentences ({recipe})")
-    for col in ("type", "labelled", "found", "recall", "precision", "F2"):
-        table.add_column(col, justify="left" if col == "type" else "right")
-    rows = list(report["by_type"].items()) + [("direct identifiers", report["direct_identifiers"]),
-                                              ("overall", report["overall"])]
-    for name, r in rows:
-        table.add_row(name, str(r["labelled"]), str(r["found"]), f"{r['recall']:.3f}", f"{r['precision']:.3f}",
-                      f"{r['f2']:.3f}")
-    _console().print(table)
+    console = _console()
+    for report in reports:
+        clean = report["identifier_free"]
+        table = Table(title=f"{report['corpus']}: {report['sentences']} sentences ({recipe})",
+                      caption=f"source: {report['source']}\nidentifier-free sentences left untouched: "
+                              f"{clean['kept']} of {clean['sentences']}")
+        for col in ("type", "labelled", "found", "recall", "precision", "F2"):
+            table.add_column(col, justify="left" if col == "type" else "right")
+        rows = list(report["by_type"].items()) + [("direct identifiers", report["direct_identifiers"]),
+                                                  ("overall", report["overall"])]
+        for name, r in rows:
+            table.add_row(name, str(r["labelled"]), str(r["found"]), f"{r['recall']:.3f}", f"{r['precision']:.3f}",
+                          f"{r['f2']:.3f}")
+        console.print(table)
 
 
 @app.command()

@@ -24,8 +24,8 @@ def norm(text: str) -> str:
 
 
 def _char(c: str) -> str:
-    if c in _DASHES:
-        return f"[{re.escape(_DASHES)}]"
+    if c in _DASHES:   # a word processor may wrap a value after its dash: "860-555-" / "0177"
+        return f"[{re.escape(_DASHES)}][^\\S\\n]?\\n?[^\\S\\n]?"
     if c in _APOSTROPHES:
         return f"[{_APOSTROPHES}]"
     return re.escape(c)
@@ -34,7 +34,7 @@ def _char(c: str) -> str:
 @lru_cache(maxsize=16384)
 def value_pattern(value: str) -> re.Pattern:
     """`value` wherever a reader would read it: case-insensitive, any spacing between its words
-    (none too, and soft hyphens), any dash or apostrophe, bounded by a non-letter/digit on both
+    (none too, and soft hyphens), any dash or apostrophe (and a line break after a dash), bounded by a non-letter/digit on both
     sides. Use it on raw page text (offsets are the text's own) or on `reading(text)`."""
     words = unicodedata.normalize("NFKC", value).replace("\u00ad", "").split()
     gap = r"[\s\u00ad]*"
@@ -62,15 +62,19 @@ class ValueIndex:
     `value_pattern` (which wants spacing between words), never tighter; linear in the text's
     length however many values there are. Longest match wins at each place."""
 
-    def __init__(self, values):
-        self.by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    def __init__(self, values, same_case=()):
+        """`same_case`: values matched only as written or in capitals (a name that is also a word:
+        "Rock" and "ROCK" are found, "rock" is not)."""
+        self.by_first: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...] | None]]] = {}
+        same_case = set(same_case)
         seen = set()
         for v in values:
-            tokens = tuple(_key(t) for t in _TOKEN.findall(v))
+            raw = tuple(unicodedata.normalize("NFKC", t) for t in _TOKEN.findall(v))
+            tokens = tuple(_key(t) for t in raw)
             if not tokens or tokens in seen:
                 continue
             seen.add(tokens)
-            self.by_first.setdefault(tokens[0], []).append((tokens, v))
+            self.by_first.setdefault(tokens[0], []).append((tokens, v, raw if v in same_case else None))
         for entries in self.by_first.values():
             entries.sort(key=lambda e: -len(e[0]))
 
@@ -88,9 +92,11 @@ class ValueIndex:
             entries = self.by_first.get(words[i][2])
             hit = None
             if entries:
-                for tokens, value in entries:
+                for tokens, value, raw in entries:
                     n = len(tokens)
-                    if i + n <= len(words) and all(words[i + k][2] == tokens[k] for k in range(1, n)):
+                    if i + n <= len(words) and all(words[i + k][2] == tokens[k] for k in range(1, n)) and (
+                            raw is None or all(unicodedata.normalize("NFKC", text[words[i + k][0]:words[i + k][1]])
+                                               in (raw[k], raw[k].upper()) for k in range(n))):
                         hit = (n, value)
                         break
             if hit is None:

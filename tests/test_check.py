@@ -73,12 +73,16 @@ def samples(cli, tmp_path_factory):
         seen.extend(run(*a, **k))
         return seen
 
-    ledger, temps = _ledger_lines(), _temp_dirs()
+    ledger = _ledger_lines()
     with pytest.MonkeyPatch.context() as mp:
+        # a temporary folder of the test's own: other runs on this machine share /tmp
+        mp.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("tmp")))
+        temps = _temp_dirs()
         mp.setattr(chk, "run", keep)
         code, output = cli("check", REQUESTS, "--jobs", "1", "--as-of", AS_OF, "--junit", out / "junit.xml")
+        left = _temp_dirs() - temps
     return {"code": code, "output": output, "junit": out / "junit.xml", "observed": seen,
-            "ledger_before": ledger, "ledger_after": _ledger_lines(), "temps": _temp_dirs() - temps}
+            "ledger_before": ledger, "ledger_after": _ledger_lines(), "temps": left}
 
 
 def test_sample_requests_meet_their_expectations(samples):

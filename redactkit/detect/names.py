@@ -1,13 +1,16 @@
-"""Name lists for the gazetteer recognizers: first and last names of every Latin-script locale
-that Faker ships (national statistics and census lists), so that a pair like "Jonás Narváez" or
-"Kashvi Sibal" is found even where the small NER model misses it."""
+"""Name lists for the name recognizers: first and last names of 105 countries from real population
+data (names-dataset, precomputed at build time into data/names.tsv.gz by
+scripts/build_name_data.py), each flagged when it is also a common English word ("grace",
+"rock"), so that a name is found where the small NER model misses it and a word is not boxed for
+being a name somewhere."""
 from __future__ import annotations
 
-import importlib
-import pkgutil
+import gzip
 import re
+import sys
 import unicodedata
 from functools import lru_cache
+from importlib.resources import files
 
 _LATIN = re.compile(r"^[A-Za-z\u00C0-\u024F'’\-]+$")
 
@@ -25,33 +28,67 @@ def fold(text: str) -> str:
     return "".join(out)
 
 
-def _names(attr_names: tuple[str, ...]) -> frozenset[str]:
-    import faker.providers.person as person
+@lru_cache(maxsize=1)
+def _table() -> dict[str, int]:
+    """token -> bits: FIRST_COMMON 1, FIRST 2, LAST_COMMON 4, LAST 8, WORD 16 (see data/names.tsv.gz)."""
+    out: dict[str, int] = {}
+    with gzip.open(files(__package__).joinpath("data/names.tsv.gz"), "rt", encoding="utf-8") as f:
+        for line in f:
+            tok, fb, lb, word = line.rstrip("\n").split("\t")
+            bits = (1 if fb == "1" else 2 if fb == "2" else 0) | (4 if lb == "1" else 8 if lb == "2" else 0)
+            out[sys.intern(tok)] = bits | (16 if word == "1" else 0)
+    return out
 
-    found: set[str] = set()
-    for mod in pkgutil.iter_modules(person.__path__):
-        try:
-            provider = importlib.import_module(f"faker.providers.person.{mod.name}").Provider
-        except Exception:
-            continue
-        for attr in attr_names:
-            values = getattr(provider, attr, ())
-            if not isinstance(values, (tuple, list, dict, set, frozenset)):
-                continue
-            for name in values:
-                if isinstance(name, str) and 2 <= len(name) <= 30 and _LATIN.match(name):
-                    found.add(fold(name))
-    return frozenset(found)
+
+FIRST_COMMON, FIRST, LAST_COMMON, LAST, WORD = 1, 2, 4, 8, 16
 
 
 @lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Common English words (SCOWL's lower-case entries, accent-folded)."""
+    with gzip.open(files(__package__).joinpath("data/english.txt.gz"), "rt", encoding="utf-8") as f:
+        return frozenset(sys.intern(w) for w in f.read().split())
+
+
+def is_word(token: str) -> bool:
+    return fold(token).lower().replace("’", "'") in english_words()
+
+
+def name_bits(token: str) -> int:
+    """What the population name list says of a token (any case, accents folded): 0 if not a name."""
+    return _table().get(fold(token).lower().replace("’", "'"), 0)
+
+
+def is_first(token: str) -> bool:
+    return bool(name_bits(token) & (FIRST_COMMON | FIRST))
+
+
+def is_last(token: str) -> bool:
+    return bool(name_bits(token) & (LAST_COMMON | LAST))
+
+
 def first_names() -> frozenset[str]:
-    return _names(("first_names", "first_names_male", "first_names_female", "first_names_nonbinary"))
+    """Title-cased first names (for the pair rules)."""
+    return _titled(FIRST_COMMON | FIRST)
 
 
-@lru_cache(maxsize=1)
 def last_names() -> frozenset[str]:
-    return _names(("last_names", "last_names_male", "last_names_female"))
+    return _titled(LAST_COMMON | LAST)
+
+
+@lru_cache(maxsize=2)
+def _titled(mask: int):
+    return _NameSet(mask)
+
+
+class _NameSet:
+    """`"Narvaez" in last_names()`: membership by the name table, any case."""
+
+    def __init__(self, mask: int):
+        self.mask = mask
+
+    def __contains__(self, token: str) -> bool:
+        return bool(name_bits(token) & self.mask)
 
 
 # Words of case-record headings and forms that the small NER model sometimes calls a person.

@@ -61,6 +61,11 @@ def _get_pool() -> ProcessPoolExecutor:
     return _pool
 
 
+def running() -> bool:
+    """Whether the worker processes are up (so a small batch costs them no model loading)."""
+    return _pool is not None
+
+
 def _broken() -> None:
     """The pool died (a worker crashed, or workers cannot be started here): say so once, carry on
     in-process. No page is skipped; only the parallelism is lost."""

@@ -28,6 +28,9 @@ _ZIP = r"\d{5}(?:-\d{4})?"
 _DIR = r"(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?[^\S\n]+)?"
 
 from .names import ORG_WORDS, NOT_NAME_WORDS, first_names, fold, last_names  # noqa: E402
+from .contact import (IntlAddressRecognizer, IntlPhoneRecognizer, PagerRecognizer, PostcodeRecognizer,  # noqa: E402
+                      TownRecognizer)
+from .people import PopulationNameRecognizer  # noqa: E402
 from .special import ReporterClueRecognizer, SpecialCategoryRecognizer  # noqa: E402
 
 
@@ -96,6 +99,10 @@ def date_recognizer() -> PatternRecognizer:
         ("m/d/y", r"\b(?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-](?:\d{4}|\d{2})\b", 0.7),
         ("iso", r"\b\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\b", 0.7),
         ("m/d", r"(?<![\d/])(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])(?![\d/])", 0.4),
+        ("m-d", r"(?<![\w/.-])(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])(?![\w/-]|\.\d|\s*(?:mg|mcg|ml|cc|l|hrs?|h|min|"
+                r"times|x|%|mm|cm|kg|g|units?|u|days?|weeks?|months?|years?|beats|breaths|bpm)\b)", 0.4),
+        ("the nth", r"(?i:\b(?:on|the|since|from|until|till|by|before|after)\s+(?:the\s+)?)(?:[12]?\d|3[01])(?:st|nd|rd|th)\b", 0.5),
+        ("d-mon", rf"\b\d{{1,2}}[- ]{_MONTH}\b(?:[- ]\d{{2,4}})?", 0.6),
     ], context=["dob", "born", "birth", "date", "admitted", "discharged", "died", "on"])
 
 
@@ -103,6 +110,9 @@ def age_recognizer() -> PatternRecognizer:
     return _rec("AGE_OVER_89", "AgeOver89Recognizer", [
         ("n-year-old", r"\b(?:9\d|1[0-2]\d)[\s-](?:years?|yrs?|y/?o)(?:[\s-]old)?\b", 0.7),
         ("age n", r"\b(?:age|aged)\s+(?:9\d|1[0-2]\d)\b", 0.7),
+        ("nyo", r"(?<![\d.°])\b(?:9\d|1[0-2]\d)\s?(?:yo|y/o|y\.o\.|yrs?|yr-old)(?![\w/])", 0.7),
+        ("n F/M", r"(?<![\d.°])(?<!temp )(?<!Temp )(?<!T )(?<!t )(?<!Tmax )(?<!tmax )\b(?:9\d|1[0-2]\d)\s?[FM]\b"
+                  r"(?!\s*(?:°|degrees))", 0.6),
     ])
 
 
@@ -162,7 +172,8 @@ def plate_recognizer() -> PatternRecognizer:
 def number_recognizer() -> PatternRecognizer:
     """Catch-all for Safe Harbor's 'any other unique identifying number': 5+ digits in one token."""
     return _rec("OTHER_NUMBER", "LongNumberRecognizer", [
-        ("digits", r"(?<![\w.,/-])(?=(?:[A-Za-z-]*\d){5})[A-Za-z0-9]*\d[A-Za-z0-9-]*\d(?![\w/]|[.,]\d)", 0.45),
+        ("digits", r"(?<![\w.,/-])(?!\d{1,3}-\d{1,3}(?![\w-]))(?=(?:[A-Za-z-]*\d){5})[A-Za-z0-9]*\d[A-Za-z0-9-]*\d"
+                   r"(?![\w/]|[.,]\d)", 0.45),
     ])
 
 
@@ -287,8 +298,37 @@ class RoleCueNameRecognizer(EntityRecognizer):
         return out
 
 
+def url_recognizer() -> PatternRecognizer:
+    """Web addresses with a scheme, "www.", or a common domain ending: never "pt.cont" or "q.am"."""
+    tld = r"(?:com|org|net|edu|gov|mil|info|biz|io|us|uk|ca|de|fr|nl|eu|au|co\.uk|ac\.uk|org\.uk)"
+    return _rec("URL", "StrictUrlRecognizer", [
+        ("scheme", r"\b(?:https?|ftp)://[^\s<>\"')\]]+", 0.7),
+        ("www", r"\bwww\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/[^\s<>\"')\]]*)?", 0.7),
+        ("domain", rf"(?<![@\w.-])(?:[A-Za-z0-9-]+\.)+{tld}(?:/[^\s<>\"')\]]*)?(?![\w@-])", 0.6),
+    ])
+
+
+_NOT_FACILITY = (r"(?:Attorney|Surgeon|Secretary|Inspector|Solicitor|Consul|Governor|Adjutant|Postmaster|Advocate|"
+                 r"Auditor|Comptroller|Director|Vicar|Major|Brigadier|Lieutenant|Connecticut|State|Assistant)")
+_NOT_AFTER = r"(?:Statutes|Assembly|Counsel|Fund|Store|Electric|Motors|Mills|Law|Public|Order|Rules|Provisions)"
+
+
+def place_recognizer() -> PatternRecognizer:
+    """Hospitals, clinics and named wards: "St. Agnes Hospital", "Norwood General", "Farrow 6"."""
+    inst = (r"(?:Hospital|Medical\s+Center|Medical\s+Centre|Health\s+Center|Clinic|Memorial|General|Infirmary|"
+            r"Children's|Childrens|Rehab(?:ilitation)?(?:\s+(?:Center|Hospital))?|Nursing\s+Home|Hospice|"
+            r"Regional|Community\s+Hospital|Medical\s+Group|Health\s+System|Healthcare|Pediatrics)")
+    return _rec("LOCATION", "CareFacilityRecognizer", [
+        ("facility", rf"\b(?:(?:St|Saint|Mount|Mt)\.?\s+)?(?:[A-Z][\w'’.-]+\s+){{0,3}}?(?!{_NOT_FACILITY}\b)[A-Z][\w'’-]+"
+                     rf"(?:'s)?\s+{inst}(?:\s+(?:Hospital|Medical\s+Center|Center))?\b(?!\s+{_NOT_AFTER}\b)", 0.6),
+        ("saint hospital", r"\b(?:St|Saint|Mount|Mt)\.?\s+[A-Z][\w'’-]+(?:'s)?(?:\s+(?:Hospital|Medical Center))?", 0.5),
+    ])
+
+
 def project_recognizers() -> list[EntityRecognizer]:
-    return [address_recognizer(), zip_recognizer(), phone_recognizer(), ssn_recognizer(),
-            email_recognizer(), date_recognizer(), age_recognizer(), case_number_recognizer(),
-            LabelledIdRecognizer(), plate_recognizer(), number_recognizer(), GazetteerNameRecognizer(), RoleCueNameRecognizer(),
-            SpecialCategoryRecognizer(), ReporterClueRecognizer()]
+    """Every recognizer of the project's own, enabled or not (engine.py picks by configuration)."""
+    return [address_recognizer(), IntlAddressRecognizer(), zip_recognizer(), phone_recognizer(), IntlPhoneRecognizer(),
+            PagerRecognizer(), ssn_recognizer(), email_recognizer(), url_recognizer(), date_recognizer(),
+            age_recognizer(), case_number_recognizer(), LabelledIdRecognizer(), plate_recognizer(), number_recognizer(),
+            place_recognizer(), PostcodeRecognizer(), TownRecognizer(), PopulationNameRecognizer(), RoleCueNameRecognizer(), SpecialCategoryRecognizer(),
+            ReporterClueRecognizer()]

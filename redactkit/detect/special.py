@@ -48,6 +48,9 @@ _CONTEXT = (r"treat\w*|therap\w*|counsel\w*|test\w*|screen\w*|result\w*|diagnos\
             r"disorder|history of|undetectable|detectable|level|count|hold|ideation|thoughts|attempt\w*|"
             r"monitor\w*|exposed|withdrawal|dependen\w*|addict\w*|abuse|rehab\w*|detox\w*")
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+# a job title is who someone is, not treatment: "the school counselor called" is no mental-health passage
+_JOB_TITLE = re.compile(r"(?i)\b(?:school|guidance|career|college|academic|admissions?|camp|financial|legal|housing|"
+                        r"employment|job|peer|youth)\s+(?:counsel(?:l)?ors?|psychologists?|therapists?)\b")
 
 
 class SpecialCategoryRecognizer(EntityRecognizer):
@@ -67,6 +70,7 @@ class SpecialCategoryRecognizer(EntityRecognizer):
         for sent in _SENTENCE.finditer(text):
             s = sent.group(0)
             lead = len(s) - len(s.lstrip())
+            s = _JOB_TITLE.sub(lambda m: "x" * len(m.group(0)), s)
             context = None
             for entity in self._strong:
                 if entities and entity not in entities:

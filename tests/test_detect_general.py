@@ -1,0 +1,152 @@
+"""Detection on text nobody on the team wrote: the behaviours the labelled corpora measure, each
+pinned by a sentence a user would recognise (values here are made up for this file)."""
+from __future__ import annotations
+
+import pytest
+
+from redactkit.types import Finding
+
+
+@pytest.fixture(scope="module")
+def detector():
+    from redactkit.detect import Detector
+    return Detector([])
+
+
+def _found(detector, text, entity=None):
+    return {f.text for f in detector.detect(text) if entity is None or f.entity == entity}
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Pt seen by dr. kowalczyk this am, plan to diurese.", "kowalczyk"),
+    ("nováková RN aware of elevated lactate.", "nováková"),
+    ("Report given to NP Szabó at change of shift.", "Szabó"),
+    ("wife zsófia at bedside most of the day.", "zsófia"),
+    ("The letter was signed by Irina K. Volkova on Monday.", "Irina K. Volkova"),
+    ("maria delgado called twice about the appointment.", "maria delgado"),
+    ("OKONKWO, Chiamaka was interviewed at the school.", "OKONKWO, Chiamaka"),
+    ("Ask Sigurðardóttir about the forms.", "Sigurðardóttir"),
+    ("We met Pieter van der Berg at the office.", "Pieter van der Berg"),
+])
+def test_names_of_every_origin_and_case(detector, text, name):
+    assert name in _found(detector, text, "PERSON"), text
+
+
+@pytest.mark.parametrize("text", [
+    "Please mark the boxes that apply and return the card by mail.",
+    "She said grace before dinner and everyone waited quietly.",
+    "frank blood noted in ngt drainage, team aware.",
+    "urine amber, cloudy, sent for UA/UC.",
+    "ABG 7.38/42/98 on 40% FiO2, PEEP 5.",
+    "pt states pain 3/10, declined further meds.",
+    "CV: NSR 80s-90s, no ectopy, SBP 110-130.",
+    "records are de-identified before release under Conn. Gen. Stat. 17a-28.",
+])
+def test_ordinary_words_and_clinical_shorthand_are_left_alone(detector, text):
+    from redactkit.plan import load_recipe
+    recipe = load_recipe("medical_research")
+    assert [f.text for f in detector.detect(text) if recipe.decide(f).decision == "redact"] == []
+
+
+@pytest.mark.parametrize("text, value", [
+    ("Call her on 0412 55 31 90 after six.", "0412 55 31 90"),
+    ("His mobile is +36 1 446 7001.", "+36 1 446 7001"),
+    ("Dr Varga paged at 48213 re: hypotension.", "48213"),
+    ("Office line (860) 555-0177 x 12.", "(860) 555-0177 x 12"),
+])
+def test_phones_of_every_region(detector, text, value):
+    assert value in _found(detector, text, "PHONE_NUMBER")
+
+
+def test_a_dcf_case_number_is_not_a_phone(detector):
+    assert _found(detector, "Case 2019-669512 was opened after the call.", "PHONE_NUMBER") == set()
+
+
+@pytest.mark.parametrize("text, value", [
+    ("I live at Tamme 12, 10115 Tallinn.", "Tamme 12, 10115 Tallinn"),
+    ("Send it to Søndergade 7, DK-2216 Søllested.", "Søndergade 7, DK-2216 Søllested"),
+    ("They moved to 276 Silikaadi tänav last year.", "276 Silikaadi tänav"),
+    ("The postcode for the office is 3577.", "3577"),
+])
+def test_addresses_and_postcodes_outside_the_us(detector, text, value):
+    assert value in _found(detector, text)
+
+
+def test_a_date_is_not_an_address(detector):
+    assert _found(detector, "On 13 April 2026 the worker called.", "ADDRESS") == set()
+
+
+@pytest.mark.parametrize("text, value", [
+    ("Last BM 7-22, colace given.", "7-22"),
+    ("cx from 7/22 positive for MRSA.", "7/22"),
+    ("will return on the 22nd for follow up.", "the 22nd"),
+    ("Pt is a 92 yo w/ hx of CHF.", "92 yo"),
+])
+def test_clinical_dates_and_ages(detector, text, value):
+    assert any(value in f for f in _found(detector, text)), text
+
+
+def test_values_wrapped_after_a_dash_are_found_whole(detector):
+    """A word processor wrapped "860-555-0177" after its second dash: the page text joins the lines
+    with a space; detection and the value pattern both read it as one number."""
+    from redactkit.text import value_pattern
+    text = "Reach the foster mother at 860-555- 0177 before noon."
+    assert "860-555- 0177" in _found(detector, text, "PHONE_NUMBER")
+    assert value_pattern("860-555-0177").search("at 860-555-\n0177 before")
+
+
+def test_a_job_title_is_no_special_category_passage(detector):
+    found = {f.entity for f in detector.detect("The school counselor called the Careline to report bruises.")}
+    assert not any(e.startswith("SPECIAL_") for e in found)
+    found = {f.entity for f in detector.detect("She sees a counselor weekly for depression.")}
+    assert "SPECIAL_MENTAL_HEALTH" in found
+
+
+def _person(text):
+    return Finding(3, 10, 10 + len(text), text, "PERSON", 0.8, "x", "Irina Volkova", "collateral")
+
+
+def test_name_forms_are_the_other_ways_to_name_a_person():
+    from redactkit.detect import name_forms
+    forms = {f.text for f in name_forms([_person("Irina K. Volkova")])}
+    assert {"Volkova", "Volkova, Irina", "I. Volkova", "Irina Volkova", "Irina"} <= forms
+    f = name_forms([_person("Irina K. Volkova")])[0]
+    assert (f.page, f.start, f.end, f.entity, f.party, f.role) == (-1, 0, len(f.text), "PERSON", "Irina Volkova",
+                                                                   "collateral")
+    # a surname that is also a word is never returned bare (find_values ignores case): titled only
+    forms = {f.text for f in name_forms([_person("Grace Rock")])}
+    assert "Rock" not in forms and "Grace" not in forms and {"Mr. Rock", "Ms. Rock", "Dr. Rock"} <= forms
+    assert name_forms([_person("Volkova")]) == []
+
+
+def test_name_forms_find_the_surname_alone_on_another_page():
+    from redactkit.detect import Detector, name_forms
+    det = Detector([], with_ner=False)
+    forms = name_forms([_person("Zsófia Takáts")])
+    page = "Later that week TAKÁTS called again; Ms. Takáts said she would come."
+    assert [f.text for f in det.find_values(page, 7, forms)] == ["TAKÁTS", "Takáts"]
+
+
+def test_recognizers_are_configuration(tmp_path, monkeypatch):
+    import shutil
+    from pathlib import Path
+
+    from redactkit.detect import engine
+    from redactkit.errors import InvalidRecipe
+    entries = engine.config()
+    assert all(e.get("reason") for e in entries if e.get("enabled", True) is False)
+    assert {"UrlRecognizer", "PhoneRecognizer"} <= {e["name"] for e in entries if e.get("enabled", True) is False}
+    verify = {r.name for r in engine.recognizers("verify")}
+    assert "IntlPhoneRecognizer" in verify and "TownRecognizer" not in verify and "UrlRecognizer" not in verify
+    # a recipes folder with a broken configuration is refused with the file named
+    recipes = tmp_path / "recipes"
+    shutil.copytree(Path(engine.__file__).resolve().parents[2] / "recipes", recipes)
+    (recipes / "recognizers.yaml").write_text("recognizers:\n  - {name: UrlRecognizer, enabled: false}\n")
+    monkeypatch.setenv("REDACTKIT_RECIPES", str(recipes))
+    engine.config.cache_clear()
+    try:
+        with pytest.raises(InvalidRecipe, match="needs a reason"):
+            engine.config()
+    finally:
+        monkeypatch.delenv("REDACTKIT_RECIPES")
+        engine.config.cache_clear()
