@@ -390,18 +390,20 @@ def _mupdf_chars(page: pymupdf.Page) -> list[Char]:
 
 def _pdfium_chars(page) -> list[Char]:
     """PDFium's characters with their boxes: each character asked for by its index (the text of
-    the whole page does not map to indexes one to one: generated line breaks, astral characters)."""
+    the whole page does not map to indexes one to one: generated line breaks, astral characters).
+    PDFium gives them in PDF space; they are moved to MuPDF's (from the top left of the crop box,
+    unrotated), so that a page whose boxes do not start at 0 0 is not read a line off."""
     import pypdfium2.raw as raw
 
     tp = page.get_textpage()
-    h = page.get_height()
+    x0, _, _, y1 = page.get_bbox()
     out = []
     try:
         for i in range(tp.count_chars()):
             code = raw.FPDFText_GetUnicode(tp.raw, i)
             left, bottom, right, top = tp.get_charbox(i)
             c = chr(code) if 0 < code < 0x110000 else "?"
-            out.append((c, left, h - top, right, h - bottom))
+            out.append((c, left - x0, y1 - top, right - x0, y1 - bottom))
     finally:
         tp.close()
     return out

@@ -55,6 +55,27 @@ def test_black_box_over_text_is_caught(tmp_path):
     assert {(p.kind, p.page, p.codes) for p in problems} >= {("text_under_box", 0, ("RI",))}
 
 
+def test_both_readers_place_characters_alike_on_any_page_box(tmp_path):
+    """PDFium's characters are placed where MuPDF's are on a page whose media box does not start at
+    0 0 (pdf.js's 160F form: read a line off, its labels' neighbours looked like text under the
+    boxes) and on a rotated page (read off the page, text under a box went unseen)."""
+    import pypdfium2 as pdfium
+
+    from redactkit.verify import _mupdf_chars, _pdfium_chars
+
+    for media, rotation in (("[-12 12 583 853]", 0), ("[100 50 700 900]", 90), ("[0 0 612 792]", 270)):
+        doc = pymupdf.open()
+        page = doc.new_page()
+        page.insert_text((100, 200), "Xq", fontsize=20)
+        doc.xref_set_key(page.xref, "MediaBox", media)
+        doc.xref_set_key(page.xref, "CropBox", media)
+        page.set_rotation(rotation)
+        data = doc.tobytes()
+        m = next(c for c in _mupdf_chars(pymupdf.open("pdf", data)[0]) if c[0] == "X")
+        p = next(c for c in _pdfium_chars(pdfium.PdfDocument(data)[0]) if c[0] == "X")
+        assert abs(m[1] - p[1]) < 1 and abs(m[3] - p[3]) < 1 and m[2] - 1 < p[2] < p[4] < m[4] + 1, (media, m, p)
+
+
 def test_value_left_elsewhere_on_the_page_is_caught(tmp_path):
     doc = _source(tmp_path)
     pt, reds, boxes = _plan(doc)
