@@ -27,6 +27,8 @@ def _found(detector, text, entity=None):
     ("OKONKWO, Chiamaka was interviewed at the school.", "OKONKWO, Chiamaka"),
     ("Ask Sigurðardóttir about the forms.", "Sigurðardóttir"),
     ("We met Pieter van der Berg at the office.", "Pieter van der Berg"),
+    ("Contact person: Zsálya Kis", "Zsálya Kis"),
+    ("Attention:\nRose Okafor", "Rose Okafor"),
 ])
 def test_names_of_every_origin_and_case(detector, text, name):
     assert name in _found(detector, text, "PERSON"), text
@@ -41,6 +43,8 @@ def test_names_of_every_origin_and_case(detector, text, name):
     "pt states pain 3/10, declined further meds.",
     "CV: NSR 80s-90s, no ectopy, SBP 110-130.",
     "records are de-identified before release under Conn. Gen. Stat. 17a-28.",
+    "Attention:\nNational Government Services, Inc.\nADMINISTRATIVE CONTRACTOR ADDRESS TABLE",
+    "Attention: New York office",
 ])
 def test_ordinary_words_and_clinical_shorthand_are_left_alone(detector, text):
     from redactkit.plan import load_recipe

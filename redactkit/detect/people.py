@@ -327,8 +327,11 @@ class PopulationNameRecognizer(EntityRecognizer):
                 add(i, i + 1, 0.55)
                 continue
             # a label before: "Name: MAIKI KUPFFER", "Contact person: Zsálya Kis"
+            # (an English word that is no listed name, or a place's first word, is the label's text
+            # going on: "Attention:\nNational Government Services" on a form)
             if prev is not None and len(tok.t) >= 2 and low not in STOP and _LABEL.search(text[max(0, tok.s - 24):tok.s]) \
-                    and (tok.case != "lower" or not tok.word and len(tok.t) >= 3):
+                    and (tok.case != "lower" and (tok.name or not tok.word) and low not in PLACE_START
+                         or not tok.word and len(tok.t) >= 3):
                 j = i
                 if nxt is not None and joined(i) and nxt.case == tok.case and not nxt.word and len(nxt.t) >= 2:
                     j = i + 1                   # "Contact person: ortrun kinzy"
