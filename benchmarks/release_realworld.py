@@ -110,7 +110,9 @@ def main() -> None:
             if manifest.exists():
                 m = json.loads(manifest.read_text())
                 records = [{"source": r.get("source"), "status": r.get("status"), "reason": r.get("reason", ""),
-                            "pages": r.get("pages", 0)} for r in m.get("records", [])]
+                            "pages": r.get("pages", 0),
+                            "withheld_pages": [w.get("reason", "") for w in r.get("withheld_pages", [])],
+                            "healed_pages": r.get("healed_pages", 0)} for r in m.get("records", [])]
             qpdf, xray = [], {}
             released = [p for p in sorted((Path(tmp) / "out" / "release").glob("*.pdf")) if p.name != "manifest.pdf"]
             for pdf in released:
@@ -135,12 +137,16 @@ def main() -> None:
                    "qpdf_failures": qpdf, "xray": xray, "message": summary.get("message", "") or stderr.strip()[-300:]}
         rows.append(row)
         reasons = "; ".join(sorted({r["reason"][:90] for r in records if r["status"] == "withheld"}))
+        pw = sum(len(r["withheld_pages"]) for r in records)
+        ph = sum(r["healed_pages"] for r in records)
         print(f"{row['file']:58} exit {str(code):4} {secs:6.1f}s {cpu:6.1f}cpu {mib:6.0f}MiB  rel {row['released']:2} "
-              f"wh {row['withheld']:2}  {('qpdf-fail ' if qpdf else '')}{('xray ' + str(xray) + ' ') if xray else ''}{reasons or row['message'][:80]}", flush=True)
+              f"wh {row['withheld']:2} pw {pw:2} ph {ph:2}  {('qpdf-fail ' if qpdf else '')}{('xray ' + str(xray) + ' ') if xray else ''}{reasons or row['message'][:80]}", flush=True)
     if a.out:
         a.out.write_text(json.dumps(rows, indent=1))
-    print(f"files {len(rows)}; records released {sum(r['released'] for r in rows)}, withheld "
-          f"{sum(r['withheld'] for r in rows)}; over 60 s: {sum(r['seconds'] > 60 for r in rows)} "
+    recs = [r for row in rows for r in row["records"]]
+    print(f"files {len(rows)}; records {len(recs)}: released {sum(r['released'] for r in rows)}, withheld "
+          f"{sum(r['withheld'] for r in rows)}; pages {sum(r['pages'] for r in recs)}: withheld "
+          f"{sum(len(r['withheld_pages']) for r in recs)}, healed {sum(r['healed_pages'] for r in recs)}; over 60 s: {sum(r['seconds'] > 60 for r in rows)} "
           f"(over 60 CPU-s: {sum(r['cpu_seconds'] > 60 for r in rows)}); "
           f"over 1.5 GB: {sum(r['peak_mib'] > 1536 for r in rows)}; qpdf failures: "
           f"{sum(bool(r['qpdf_failures']) for r in rows)}; x-ray findings: {sum(bool(r['xray']) for r in rows)}")
