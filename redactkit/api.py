@@ -26,11 +26,14 @@ from typing import Callable
 
 from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
+from . import bates as bates_mod
+from . import dedupe as dedupe_mod
 from . import detect as detect_mod
+from . import exemptions as exemptions_mod
 from . import ledger as ledger_mod
 from . import review as review_mod
 from .detect import Detector
-from .errors import ExitCode, OutputExists, PlanRefused, RedactkitError, UsageError
+from .errors import ExitCode, InvalidRequest, OutputExists, PlanRefused, RedactkitError, UsageError
 from .ingest import Unreadable, discover, expand, max_bytes
 from .package import cover_sheet, keyed_hash, log_key, manifest, sha256_file, totals, write_json
 from .pipeline import RecordContext, planned_record, propose_record, release_record, review_record
@@ -126,7 +129,7 @@ class Job:
         names in it, and those may have been redacted, so the same kept sentence could be judged
         again as naming nobody; the value checks still cover every passage that was redacted."""
         codes = "|".join(re.escape(c) for c in self.recipe.reasons)
-        masked = re.sub(rf"\b(?:{codes})\b", lambda m: " " * len(m.group(0)), text)
+        masked = bates_mod.mask(self, re.sub(rf"\b(?:{codes})\b", lambda m: " " * len(m.group(0)), text))
         return [d for d in map(self.decide, self.detector.quick(masked, page))
                 if d.decision == "redact" and not d.finding.entity.startswith("SPECIAL_")]
 
@@ -269,11 +272,13 @@ def _reported(result, nothing: str):
 
 def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: Progress | None = None,
             as_of: dt.date | None = None, ledger: Path | None | bool = None, plan: Path | None = None,
-            reviewer: str | None = None, passwords: tuple[str, ...] = (), max_mb: float | None = None) -> ReleaseResult:
+            reviewer: str | None = None, passwords: tuple[str, ...] = (), max_mb: float | None = None,
+            production: dict | None = None) -> ReleaseResult:
     """Release one request folder into OUT/release and OUT/internal. With `plan` (a reviewed
     internal/plan.json) apply exactly its decisions instead of detecting. `ledger=False`: a trial
-    release (redactkit check) that records no disclosure. Never raises for bad
-    input: the result carries the exit code and the one-line message."""
+    release (redactkit check) that records no disclosure. `production`: Bates settings over
+    request.yaml's (prefix, start, digits, page_labels, legend). Never raises for bad input: the
+    result carries the exit code and the one-line message."""
     result = ReleaseResult(request_dir, out_dir)
     staging = None
     clock = Stopwatch()
@@ -288,6 +293,7 @@ def release(request_dir: Path, out_dir: Path, *, force: bool = False, progress: 
                 staging = _staging(out_dir)
             job = Job(request, recipe, request_dir, staging, reviewed.applier if reviewed else None, clock,
                       tuple(passwords), limit)
+            bates_mod.configure(job, production)
             result.outcomes = _records(job, records, progress)
             with clock.timing("package"):
                 review_note = reviewed.note(job) if reviewed else {"reviewed": False}
@@ -321,6 +327,7 @@ def _records(job: Job, records: list[Record], progress: Progress | None) -> list
     for i, ctx in enumerate(contexts):
         _tick(progress, f"reading record {i + 1} of {len(contexts)}", i, steps)
         (planned_record if job.plan is not None else propose_record)(ctx)
+    dedupe_mod.same_text(contexts)
     if job.plan is None:
         job.share(contexts)
     outcomes = []
@@ -330,7 +337,7 @@ def _records(job: Job, records: list[Record], progress: Progress | None) -> list
     _tick(progress, "", steps, steps)
     if job.plan is not None:
         job.plan.check_texts()
-    return outcomes
+    return bates_mod.finish(job, dedupe_mod.resolve(outcomes))
 
 
 def _tick(progress: Progress | None, label: str, done: int, total: int) -> None:
@@ -385,12 +392,21 @@ def _package(job: Job, outcomes: list[RecordOutcome], sources: list[Record], rev
     """manifest.json, manifest.pdf, the internal redaction log and sources.json, in staging."""
     request, recipe = job.request, job.recipe
     paths = [o.record.relpath for o in outcomes]
+    paths += sorted({o.duplicate_of for o in outcomes if o.duplicate_of} - set(paths))
     labels = job.safe_texts(paths + ([request.case.id] if request.case.id else []))
     names = dict(zip(paths, labels))
     case_id = labels[-1] if request.case.id else None
+    rows = exemptions_mod.rows(job, outcomes, names)
+    log = exemptions_mod.write(job.release_dir, request.request_id, rows, recipe.reasons)
+    wrong = exemptions_mod.check(job.release_dir, rows, recipe.reasons, request.request_id,
+                                 lambda text: _carries_redacted(job, text))
+    if wrong:
+        raise RedactkitError(f"internal error: {wrong}; nothing was released")
+    log["sha256"] = {n: sha256_file(job.release_dir / n) for n in (log["pdf"], log["csv"])}
     m = manifest(request, recipe, outcomes, names, case_id,
                  {e: recipe.special_notices[e] for e in sorted(job.released_special) if e in recipe.special_notices},
-                 review=_public_review(job, review_note))
+                 review=_public_review(job, review_note), production=bates_mod.summary(job, outcomes),
+                 exemption_log=log)
     _verify_manifest(job, m)
     write_json(m, job.release_dir / "manifest.json")
     cover_sheet(m, job.release_dir / "manifest.pdf")
@@ -455,17 +471,25 @@ def _verify_manifest(job: Job, m: dict) -> None:
     must carry no redacted value. The rest is the recipe's fixed wording and the requester."""
     derived = [m["request"]["case_id"] or ""]
     for r in m["records"]:
-        derived += [r["source"], r.get("reason", "")]
+        derived += [r["source"], r.get("reason", ""), r.get("duplicate_of", {}).get("source", "")]
     if _carries_redacted(job, "\n".join(derived)):
         raise RedactkitError("internal error: the manifest would carry a redacted value; nothing was released")
+    # the Bates prefix and legend are printed on every page: a name or number redacted in the
+    # request must not be in them (one word alone, "Page" or "Bates", is the wording, not a surname)
+    stamp = "\n".join((m.get("production") or {}).get(k) or "" for k in ("prefix", "legend"))
+    if _carries_redacted(job, stamp, whole=True):
+        raise InvalidRequest("the Bates prefix or legend (request.yaml production:, --bates-prefix, --legend) "
+                             "carries a name or number redacted in these records; nothing was released")
 
 
-def _carries_redacted(job: Job, text: str) -> bool:
-    """Whether a value redacted in this request can be read in `text`."""
+def _carries_redacted(job: Job, text: str, whole: bool = False) -> bool:
+    """Whether a value redacted in this request can be read in `text`. `whole`: only values of
+    more than one word or with a digit (a full name, a number), not a single word."""
     text = norm(text)
     # a value can stand in the text only if each of its words does: a cheap test before the pattern
     return any(all(w in text for w in norm(v).split()) and value_pattern(v).search(text)
-               for v in job.redacted if len(v.strip()) > 2)
+               for v in job.redacted if len(v.strip()) > 2
+               and (not whole or len(v.split()) > 1 or any(c.isdigit() for c in v)))
 
 
 def _commit(staging: Path, out_dir: Path, force: bool) -> None:

@@ -51,6 +51,8 @@ def boxes_for(page: PageText, redactions: list[Redaction]) -> list[RedactionBox]
             by_line.setdefault(page.lines[i], []).append(i)
         for line, idx in by_line.items():
             chars = [page.boxes[i] for i in idx]
+            if page.ocr:
+                chars = _with_punctuation(page, idx, line, chars)
             x0 = min(c[0] for c in chars); x1 = max(c[2] for c in chars)
             y0 = min(c[1] for c in chars); y1 = max(c[3] for c in chars)
             w0 = chars[0][2] - chars[0][0]; w1 = chars[-1][2] - chars[-1][0]
@@ -84,6 +86,18 @@ def boxes_for(page: PageText, redactions: list[Redaction]) -> list[RedactionBox]
             main = max(g, key=lambda t: t[2] - t[0])[4]
             out.append(RedactionBox(page.number, (x0, y0 + v_shrink * h, x1, y1 - v_shrink * h), main.reason, main,
                                     tuple(t[4] for t in g), g[0][5], max(t[6] for t in g)))
+    return out
+
+
+def _with_punctuation(page: PageText, idx: list[int], line: int, chars: list) -> list:
+    """On a scan, the punctuation touching a redacted value in the same word ("703-8186." or
+    "(060)") is covered too: OCR gives a word's characters equal widths, so a narrow period takes
+    width from the digit before it and the digit's edge would show beside the box."""
+    out = list(chars)
+    for j in (idx[0] - 1, idx[-1] + 1):
+        if (0 <= j < len(page.text) and page.lines[j] == line and page.boxes[j] is not None
+                and not page.text[j].isspace() and not page.text[j].isalnum()):
+            out.insert(0 if j < idx[0] else len(out), page.boxes[j])
     return out
 
 

@@ -114,7 +114,7 @@ def release_many(requests: list[Path], out_dir: Path, *, force: bool = False, pr
                  on_result: Callable[[ReleaseResult], None] | None = None, as_of: dt.date | None = None,
                  ledger: Path | None = None, plan: Path | None = None, reviewer: str | None = None,
                  jobs: int = 1, dask: str | None = None, passwords: tuple[str, ...] = (),
-                 max_mb: float | None = None) -> list[ReleaseResult]:
+                 max_mb: float | None = None, production: dict | None = None) -> list[ReleaseResult]:
     """Release each request; one request's failure does not stop the others. With one request the
     package goes to OUT/release; with several, to OUT/<request folder name>/release, and requests
     released before from unchanged sources are skipped. Results come in the order given."""
@@ -124,7 +124,7 @@ def release_many(requests: list[Path], out_dir: Path, *, force: bool = False, pr
     places = targets(requests, out_dir)
     results: list[ReleaseResult | None] = [None] * len(requests)
     kwargs = {"force": force, "as_of": as_of, "ledger": ledger, "plan": plan, "reviewer": reviewer,
-              "passwords": tuple(passwords), "max_mb": max_mb}
+              "passwords": tuple(passwords), "max_mb": max_mb, "production": production}
 
     def done(i: int, res: ReleaseResult) -> None:
         results[i] = res

@@ -111,6 +111,16 @@ def release(
                     "\\[dask] extra (pip install 'redactkit\\[dask]') and paths shared by every worker.")] = None,
     password_file: PasswordOpt = None,
     max_mb: MaxMbOpt = None,
+    bates_prefix: Annotated[Optional[str], typer.Option("--bates-prefix", help="Prefix of the production (Bates) "
+                            "number stamped on every released page (default: request.yaml production.prefix, "
+                            "else the request id and a dash).")] = None,
+    bates_start: Annotated[Optional[int], typer.Option("--bates-start", min=0, help="First Bates number "
+                           "(default: production.start, else 1).")] = None,
+    page_labels: Annotated[Optional[bool], typer.Option("--page-labels/--no-page-labels", help="Stamp 'Page 3 of "
+                           "12' (the page's place in its record) beside the Bates number (default: "
+                           "production.page_labels, else off).", show_default=False)] = None,
+    legend: Annotated[Optional[str], typer.Option("--legend", help="A confidentiality legend stamped on every "
+                      "released page (default: production.legend, else none).")] = None,
 ):
     """Release one or many request folders: ingest, detect, plan (the requester's recipe), redact,
     verify with an independent reader, and write the release package with its manifest.
@@ -156,7 +166,8 @@ def release(
             results = release_many(found, out, force=force, progress=progress, on_result=on_result,
                                    as_of=as_of.date() if as_of else None, ledger=ledger, plan=plan,
                                    reviewer=reviewer, jobs=jobs, dask=dask, passwords=passwords,
-                                   max_mb=max_mb)
+                                   max_mb=max_mb, production={"prefix": bates_prefix, "start": bates_start,
+                                                              "page_labels": page_labels, "legend": legend})
         except RedactkitError as exc:
             err.print(exc.message, soft_wrap=True)
             raise typer.Exit(exc.exit_code)
@@ -599,7 +610,11 @@ def check(
     from . import check as chk
     from .batch import find_requests
 
-    found = find_requests(requests)
+    try:
+        found = find_requests(requests)
+    except RedactkitError as exc:       # a folder that does not exist, a file: one line, no traceback
+        err.print(exc.message, soft_wrap=True, markup=False)
+        raise typer.Exit(exc.exit_code)
     missing = [p for p in found if not (p / "request.yaml").is_file()]
     if missing:
         err.print(f"{missing[0]}: not a request folder (no request.yaml)", soft_wrap=True, markup=False)

@@ -24,6 +24,7 @@ import pymupdf
 import pypdfium2 as pdfium
 
 from . import apply as apply_mod
+from . import bates as bates_mod
 from .ingest.pdf import page_text
 from .text import value_pattern
 from .types import Finding, Redaction, WithheldPage
@@ -62,8 +63,8 @@ def heal(ctx: RecordContext) -> None:
     if len(ctx.withheld) >= ctx.job.page_counts.get(ctx.record.relpath, 0):
         ctx.withhold(f"every page failed verification ({ctx.problems[0]})")
         return
-    _rewrite(ctx, lambda doc: [apply_mod.slip_sheet(doc, n, slip_text(ctx, ctx.withheld[n]))
-                               for n in sorted(set(ctx.withheld) - slipped)])
+    _rewrite(ctx, lambda doc: [(apply_mod.slip_sheet(doc, n, slip_text(ctx, ctx.withheld[n])),
+                                bates_mod.restamp(ctx, doc, n)) for n in sorted(set(ctx.withheld) - slipped)])
     ctx.healed -= set(ctx.withheld)
     _verify(ctx)
     if ctx.problems:
@@ -78,6 +79,7 @@ def expected(ctx: RecordContext) -> Expected:
                     redactions={n: reds for n, reds in ctx.redactions.items() if n not in slips},
                     boxes=[b for b in ctx.boxes if b.page not in slips],
                     ocr_pages={n for n, pt in ctx.pages.items() if pt.ocr and n not in slips}, slips=slips,
+                    stamps=dict(ctx.stamps),
                     scan_source=ctx.scan_source)
 
 
@@ -127,6 +129,10 @@ def _redact_found(ctx: RecordContext) -> set[int]:
         try:
             for n, items in todo.items():
                 out = page_text(doc[n])
+                if n in ctx.pages and ctx.pages[n].ocr:
+                    # a scan is read here through its invisible text layer, whose words stand on
+                    # the picture's words: boxes blank pixels, so with the margins of OCR boxes
+                    out = replace(out, ocr=True)
                 reds: list[Redaction] = []
                 extra_rects = []
                 for value, like in items:

@@ -13,6 +13,7 @@ import hmac
 import html
 import io
 import json
+import math
 import os
 from pathlib import Path
 
@@ -52,11 +53,13 @@ def log_entry(key: bytes, record: str, red: Redaction, box=None) -> dict:
 def totals(outcomes: list[RecordOutcome]) -> dict:
     """The request's counts, as the manifest, the summary table and --json report them."""
     released = [o for o in outcomes if o.status == "released"]
+    duplicates = sum(o.status == "duplicate" for o in outcomes)
     codes: dict[str, int] = {}
     for o in released:
         for code, n in o.redaction_counts.items():
             codes[code] = codes.get(code, 0) + n
-    return {"records": len(outcomes), "released": len(released), "withheld": len(outcomes) - len(released),
+    return {"records": len(outcomes), "released": len(released), "withheld": len(outcomes) - len(released) - duplicates,
+            "duplicates": duplicates,
             "needs_attention": sum(o.needs_attention for o in outcomes),
             "pages": sum(o.pages for o in released),
             "pages_withheld": sum(len(o.withheld_pages) for o in released),
@@ -65,7 +68,8 @@ def totals(outcomes: list[RecordOutcome]) -> dict:
 
 
 def manifest(request: Request, recipe: Recipe, outcomes: list[RecordOutcome], source_names: dict[str, str],
-             case_id: str | None, special_notices: dict[str, str] | None = None, review: dict | None = None) -> dict:
+             case_id: str | None, special_notices: dict[str, str] | None = None, review: dict | None = None,
+             production: dict | None = None, exemption_log: dict | None = None) -> dict:
     attention = [o for o in outcomes if o.needs_attention]
     return {
         "manifest_version": 1,
@@ -85,6 +89,8 @@ def manifest(request: Request, recipe: Recipe, outcomes: list[RecordOutcome], so
         "recipe": {"name": recipe.name, "title": recipe.title, "sha256": recipe.sha256},
         "status": "incomplete" if attention else "complete",
         "review": review or {"reviewed": False},
+        **({"production": production} if production else {}),
+        **({"exemption_log": exemption_log} if exemption_log else {}),
         "reason_codes": {code: {"label": r.label, "basis": r.basis} for code, r in recipe.reasons.items()},
         "redisclosure_notice": " ".join(recipe.redisclosure_notice.split()),
         "special_category_notices": special_notices or {},
@@ -96,6 +102,10 @@ def manifest(request: Request, recipe: Recipe, outcomes: list[RecordOutcome], so
             "status": o.status,
             **({"reason": o.reason} if o.status == "withheld" else {}),
             **({"needs_attention": True} if o.needs_attention else {}),
+            **({"bates": {"first": o.bates[0], "last": o.bates[1]}} if o.bates and o.status == "released" else {}),
+            **({"duplicate_of": {"source": source_names.get(o.duplicate_of, o.duplicate_of), "found_by": o.reason,
+                                 **({"bates": {"first": o.bates[0], "last": o.bates[1]}} if o.bates else {})}}
+               if o.status == "duplicate" else {}),
             "output": o.output_name or None,
             "output_sha256": o.output_sha256 or None,
             "pages": o.pages,
@@ -120,8 +130,10 @@ def cover_sheet(m: dict, dest: Path) -> None:
     """manifest.pdf: the manifest as a readable cover sheet, with the redisclosure notice."""
     e = html.escape
     rows = "".join(
-        f"<tr><td>{e(r['source'])}</td><td>{e(r['output'] or '-')}</td><td>{e(r['status'])}"
-        f"{'<br/>' + e(r['reason']) if r.get('reason') else ''}"
+        f"<tr><td>{e(r['source'])}</td><td>{e(r['output'] or '-')}{_bates(r.get('bates'), '<br/>Bates ')}</td>"
+        f"<td>{e(r['status'])}{'<br/>' + e(r['reason']) if r.get('reason') else ''}"
+        + (f"<br/>of {e(r['duplicate_of']['source'])}{_bates(r['duplicate_of'].get('bates'), ', Bates ')} "
+           f"({e(r['duplicate_of']['found_by'])}): released once" if r.get("duplicate_of") else "")
         + "".join(f"<br/>page {w['page']} withheld in full ({e(', '.join(w['codes']) or 'unreadable')})"
                   for w in r.get("withheld_pages", ())) + f"</td><td>{r['pages']}</td>"
         f"<td>{e(', '.join(f'{k}: {v}' for k, v in r['redactions'].items()) or '-')}</td></tr>"
@@ -145,9 +157,11 @@ by redactkit {e(m['tool']['version'])}.</p>
 <tr><th>Review</th><td>{e(_reviewed(m['review']))}</td></tr>
 <tr><th>Status</th><td>{e(m['status'])}: {m['totals']['released']} of {m['totals']['records']} records released,
 {m['totals']['pages']} pages{f", of which {m['totals']['pages_withheld']} withheld in full (slip sheets)"
-                               if m['totals']['pages_withheld'] else ''}</td></tr></table>
+                               if m['totals']['pages_withheld'] else ''}{_duplicates(m)}</td></tr>
+{_production(m)}</table>
 <h2>Records</h2>
 <table><tr><th>Source record</th><th>Released as</th><th>Status</th><th>Pages</th><th>Redactions</th></tr>{rows}</table>
+{_log_note(m)}
 <h2>Reason codes printed on the redactions</h2>
 <table><tr><th>Code</th><th>Information withheld</th><th>Legal basis</th></tr>{legend}</table>
 <p>SHA-256 of every released file is listed in manifest.json.</p>
@@ -158,19 +172,73 @@ by redactkit {e(m['tool']['version'])}.</p>
     doc.close()
 
 
-def html_pdf(body: str, css: str) -> bytes:
-    """A small HTML document laid out on US Letter pages with 0.75 in margins, as PDF bytes."""
+def _bates(b: dict | None, before: str = "") -> str:
+    return f"{before}{html.escape(b['first'])} - {html.escape(b['last'])}" if b else ""
+
+
+def _duplicates(m: dict) -> str:
+    n = m["totals"].get("duplicates", 0)
+    return f"; {n} duplicate(s) released once (see Records)" if n else ""
+
+
+def _production(m: dict) -> str:
+    p = m.get("production")
+    if not p or not p.get("first"):
+        return ""
+    return f"<tr><th>Production numbers</th><td>{html.escape(p['first'])} - {html.escape(p['last'])}</td></tr>"
+
+
+def _log_note(m: dict) -> str:
+    log = m.get("exemption_log")
+    if not log:
+        return ""
+    return (f"<p>The exemption log ({html.escape(log['pdf'])}, and {html.escape(log['csv'])} for a spreadsheet) "
+            f"lists each of the {log['redactions']} redaction(s) and every page or record withheld in full, by "
+            "production (Bates) number, with the kind of information withheld and its legal basis.</p>")
+
+
+MAX_LAYOUT_PAGES = 5000
+
+
+def html_pdf(body: str, css: str, widen: bool = False) -> bytes:
+    """A small HTML document laid out on US Letter pages with 0.75 in margins, as PDF bytes.
+    Raises RuntimeError if the layout makes no progress (MuPDF's Story can place nothing on page
+    after page for some tables) or runs past MAX_LAYOUT_PAGES pages. `widen`: content wider than
+    the page (a table whose columns cannot shrink enough) would be cut off at the margin, so the
+    document is laid out again on pages as wide as it needs (Letter height, at most MAX_WIDTH)."""
+    width = 612.0
+    for _ in range(4):
+        data, widest = _html_pages(body, css, width)
+        if not widen or widest <= width - 54 + 0.5 or width >= MAX_WIDTH:
+            return data
+        width = min(MAX_WIDTH, float(math.ceil(widest + 54 + 1)))
+    return data
+
+
+MAX_WIDTH = 2448.0   # points: four Letter widths (34 in), the widest page a converted document gets
+
+
+def _html_pages(body: str, css: str, width: float) -> tuple[bytes, float]:
+    """The layout on pages `width` wide and Letter high, and the right edge of the widest content."""
     story = pymupdf.Story(html=body, user_css=css)
     out = io.BytesIO()
     writer = pymupdf.DocumentWriter(out)
-    more = True
+    page = pymupdf.Rect(0, 0, width, 792)
+    more, pages, stuck, widest = True, 0, 0, 0.0
     while more:
-        dev = writer.begin_page(pymupdf.paper_rect("letter"))
-        more, _ = story.place(pymupdf.paper_rect("letter") + (54, 54, -54, -54))
+        dev = writer.begin_page(page)
+        more, filled = story.place(page + (54, 54, -54, -54))
+        filled = pymupdf.Rect(filled)
+        if not filled.is_empty:
+            widest = max(widest, filled.x1)
         story.draw(dev)
         writer.end_page()
+        pages += 1
+        stuck = stuck + 1 if more and (filled.is_empty or filled.height < 1) else 0
+        if more and (stuck >= 3 or pages >= MAX_LAYOUT_PAGES):
+            raise RuntimeError("the layout makes no progress")
     writer.close()
-    return out.getvalue()
+    return out.getvalue(), widest
 
 
 def _reviewed(review: dict) -> str:

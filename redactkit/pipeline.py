@@ -2,7 +2,8 @@
 
     propose_record   screen, open_document, read_pages, detect
       (then, for the whole request: a value redacted anywhere is found everywhere; api.Job.share)
-    release_record   decide, second_look, redact, slip_sheets, sanitise, save, verify, heal, remember
+    release_record   [duplicate], decide, second_look, redact, slip_sheets, text_layer, stamp, sanitise,
+                     save, verify, heal, remember
     review_record    decide, second_look          (the plan and review.pdf take it from there)
     planned_record   screen, open_document, read_pages, planned, then release_record's stages
                      from redact on (release --plan: the reviewed plan decides, nothing is detected)
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from . import apply as apply_mod
+from . import bates as bates_mod
+from . import dedupe as dedupe_mod
 from . import heal as heal_mod
 from . import verify as verify_mod
 from .errors import RedactkitError
@@ -29,6 +32,7 @@ from .ingest.pdf import open_record, page_text, read_pages_each
 from .package import log_entry, sha256_file
 from .plan import in_scope
 from .text import ValueIndex
+from .textlayer import text_layer
 from .types import Finding, PageText, Record, RecordOutcome, Redaction, WithheldPage
 
 if TYPE_CHECKING:
@@ -60,6 +64,7 @@ class RecordContext:
     output: Path | None = None
     outcome: RecordOutcome | None = None
     pending: list[Callable[[], list[list[Finding]]]] = field(default_factory=list)   # detection under way
+    stamps: dict[int, bates_mod.Stamp] = field(default_factory=dict)     # each page's Bates stamp
     scan_source: bytes | None = field(default=None, repr=False)   # a scanned record before redaction
 
     @property
@@ -307,11 +312,11 @@ def remember(ctx: RecordContext) -> None:
 # --- the ways through ----------------------------------------------------------------------------
 
 def propose_record(ctx: RecordContext) -> None:
-    run(ctx, screen, open_document, read_pages, detect)
+    run(ctx, screen, dedupe_mod.same_bytes, open_document, read_pages, detect)
 
 
 def planned_record(ctx: RecordContext) -> None:
-    run(ctx, screen, open_document, read_pages, planned)
+    run(ctx, screen, dedupe_mod.same_bytes, open_document, read_pages, planned)
 
 
 def review_record(ctx: RecordContext) -> None:
@@ -321,7 +326,7 @@ def review_record(ctx: RecordContext) -> None:
 def release_record(ctx: RecordContext) -> RecordOutcome:
     if ctx.job.plan is None:
         run(ctx, decide, second_look)
-    run(ctx, redact, slip_sheets, sanitise, save, verify, heal, remember)
+    run(ctx, redact, slip_sheets, text_layer, bates_mod.stamp, sanitise, save, verify, heal, remember)
     ctx.close()
     return ctx.outcome
 
@@ -329,7 +334,15 @@ def release_record(ctx: RecordContext) -> RecordOutcome:
 # --- helpers -------------------------------------------------------------------------------------
 
 def counted(reds: list[Redaction]) -> list[Redaction]:
-    """Redactions to count: those not inside another redaction's span."""
+    """Redactions to count: those not inside another redaction's span. What verification found
+    has its offsets in the released page's text, not the source's: compared among themselves."""
+    later = [r for r in reds if r.finding.found_on == "verification"]
+    if later:
+        return _counted([r for r in reds if r.finding.found_on != "verification"]) + _counted(later)
+    return _counted(reds)
+
+
+def _counted(reds: list[Redaction]) -> list[Redaction]:
     out, reach = [], -1
     for r in sorted((r for r in reds if r.decision == "redact"), key=lambda r: (r.finding.start, -r.finding.end)):
         if r.finding.start < 0:     # a region (a face, a staff region): each counts

@@ -142,6 +142,20 @@ class LegalReview(_Strict):
     reference: str = Field(min_length=1)
 
 
+class Production(_Strict):
+    """How the released pages are numbered and marked (redactkit.bates)."""
+    prefix: str | None = Field(default=None, max_length=40)   # default: the request id and a dash
+    start: int = Field(default=1, ge=0, le=10**9)
+    digits: int = Field(default=6, ge=1, le=12)
+    page_labels: bool = False          # "Page 3 of 12" on every page
+    legend: str | None = Field(default=None, max_length=300)  # a confidentiality legend on every page
+
+    @field_validator("prefix", "legend", mode="before")
+    @classmethod
+    def _text(cls, v):
+        return None if v is None else str(v)
+
+
 class Request(_Strict):
     request_id: str = Field(min_length=1)
     received: dt.date
@@ -150,6 +164,7 @@ class Request(_Strict):
     parties: list[PartyEntry] = []
     consent: Consent | None = None
     legal_review: LegalReview | None = None
+    production: Production | None = None
 
     @field_validator("request_id", mode="before")
     @classmethod

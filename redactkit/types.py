@@ -100,8 +100,8 @@ class RecordOutcome:
     """What happened to one record; the manifest's row."""
 
     record: Record
-    status: Literal["released", "withheld"]
-    reason: str = ""                     # why withheld (never a redacted value)
+    status: Literal["released", "withheld", "duplicate"]
+    reason: str = ""                     # why withheld (never a redacted value); a duplicate: on what ground
     output_name: str = ""
     output_sha256: str = ""
     pages: int = 0
@@ -109,3 +109,5 @@ class RecordOutcome:
     needs_attention: bool = False        # withheld because unreadable / unverified, not by policy
     withheld_pages: list[WithheldPage] = field(default_factory=list)   # replaced by slip sheets
     healed_pages: int = 0                # pages that passed verification after a further redaction
+    bates: tuple[str, str] | None = None     # first and last production number of its pages
+    duplicate_of: str = ""               # a duplicate (or a copy withheld with it): the first place's relpath

@@ -18,9 +18,13 @@ the record). The checks:
   places that were kept, in either engine (OCR of the pixels on a scan);
 - `check_redetect`: the verifier's own second detection (roster and patterns) finds nothing on
   the released text that the recipe would redact;
-- `check_scan`: on a scanned page, no text layer but the reason codes, and blank pixels under
-  every box;
-- `check_slip`: a page replaced by a slip sheet says what the slip sheet says, nothing more.
+- `check_scan`: on a scanned page, blank pixels under every box; its invisible text layer (the
+  OCR with the redacted words removed, see redactkit.textlayer) is read like any text by
+  `check_values` and `check_redetect`, and the pixels are read again by OCR;
+- `check_slip`: a page replaced by a slip sheet says what the slip sheet says (and its Bates
+  stamp), nothing more.
+Each page's Bates stamp (redactkit.bates) is known: re-detection masks it, OCR reads the page
+with it blanked.
 Problems name pages, kinds and reason codes, never values.
 """
 from __future__ import annotations
@@ -78,6 +82,7 @@ class Expected:
     boxes: list[RedactionBox]
     ocr_pages: set[int] = field(default_factory=set)
     slips: dict[int, str] = field(default_factory=dict)   # pages replaced by a slip sheet: its text
+    stamps: dict = field(default_factory=dict)            # page -> bates.Stamp (its texts and rects)
     scan_source: bytes | None = field(default=None, repr=False)   # the scanned pages before redaction (a PDF)
 
     def values(self, page: int) -> set[str]:
@@ -107,14 +112,20 @@ def verify(path: Path, expected: Expected, redetect: Redetect | None = None) -> 
         problems += check_objects(pike, expected.all_values())
         ocr_reads = _ocr_reads(doc, pdf, expected, problems)
         for n in range(doc.page_count):
+            stamp = expected.stamps.get(n)
             if n in expected.slips:
-                problems += check_slip(n, doc, pdf, expected.slips[n])
+                problems += check_slip(n, doc, pdf, expected.slips[n], stamp.texts if stamp else ())
                 continue
-            texts = {"pdfium": _pdfium_text(pdf[n]), "mupdf": doc[n].get_text()}
+            parts = stamp.texts if stamp else ()
+            texts = {"pdfium": _unstamped(_pdfium_text(pdf[n]), parts),
+                     "mupdf": _unstamped(doc[n].get_text(), parts)}
             boxes = [b for b in expected.boxes if b.page == n]
             problems += check_under_boxes(n, doc[n], pdf[n], boxes)
             if n in expected.ocr_pages:
                 problems += check_scan(n, doc[n], texts["pdfium"], boxes)
+                problems += check_values(n, texts, expected)            # the text layer
+                if redetect is not None:
+                    problems += check_redetect(n, texts["pdfium"], redetect)
                 if n not in ocr_reads:
                     continue
                 texts = {"ocr": ocr_reads[n]}
@@ -294,14 +305,12 @@ def check_redetect(n: int, text: str, redetect: Redetect, engine: str = "pdfium"
 
 
 def check_scan(n: int, page: pymupdf.Page, pdfium_text: str, boxes: list[RedactionBox]) -> list[Problem]:
-    """A scan: the only text allowed on the page is the reason codes; the pixels under every box
-    are blank."""
+    """A scan: the pixels under every box are blank. (Its text layer, the OCR without the
+    redacted words, is read by check_values and check_redetect like any page's text.)"""
     from .ingest.scan import pixels_blank_under
 
     problems = []
     codes = {b.reason for b in boxes}
-    if [w for w in pdfium_text.split() if w not in codes]:
-        problems.append(Problem("scan_text_layer", n, "pdfium", detail="a text layer remains on a scanned page"))
     try:
         blank = pixels_blank_under(page, [b.rect for b in boxes])
     except Exception:
@@ -311,9 +320,14 @@ def check_scan(n: int, page: pymupdf.Page, pdfium_text: str, boxes: list[Redacti
     return problems
 
 
-def check_slip(n: int, doc, pdf, slip_text: str) -> list[Problem]:
+def check_slip(n: int, doc, pdf, slip_text: str, stamp: tuple[str, ...] = ()) -> list[Problem]:
     for engine, text in (("mupdf", doc[n].get_text()), ("pdfium", _pdfium_text(pdf[n]))):
-        if norm(text) != norm(slip_text):
+        read = norm(text)
+        for part in reversed(stamp):      # the page's Bates stamp, once each, after the slip's text
+            at = read.rfind(norm(part))
+            if at >= 0:
+                read = read[:at] + " " + read[at + len(norm(part)):]
+        if norm(read) != norm(slip_text):
             return [Problem("slip_sheet", n, engine, detail=f"the slip sheet carries other text ({engine})")]
     return []
 
@@ -331,18 +345,20 @@ def _ocr_reads(doc, pdf, expected: Expected, problems: list[Problem]) -> dict[in
         return {}
     from .ingest import scan
     boxes = {n: [b.rect for b in expected.boxes if b.page == n] for n in pages}
+    stamps = {n: list(getattr(expected.stamps.get(n), "rects", ())) for n in pages}
     try:
         if expected.scan_source is None:
-            return scan.ocr_outside_many(doc, boxes)
+            return scan.ocr_outside_many(doc, {n: boxes[n] + stamps[n] for n in pages})
         source = pdfium.PdfDocument(expected.scan_source)
         try:
             for n in pages:
-                if not _same_outside(pdf[n], source[n], boxes[n]):
+                if not _same_outside(pdf[n], source[n], boxes[n] + stamps[n]):
                     problems.append(Problem("scan_pixels", n, "pdfium", detail="the scan's pixels outside the "
                                             "boxes differ from the source"))
         finally:
             source.close()
-        return scan.ocr_bands_many(doc, boxes)
+        # the stamp blanked too where a line with boxes is read (OCR could misread its number)
+        return scan.ocr_bands_many(doc, {n: boxes[n] + (stamps[n] if boxes[n] else []) for n in pages})
     except Exception:
         problems.extend(Problem("scan_ocr", n, "ocr", detail="the released scan cannot be read back by OCR")
                         for n in pages)
@@ -362,12 +378,34 @@ def _same_outside(page, source_page, rects) -> bool:
         return a.reshape(a.shape[0], a.shape[1], -1)[:, :, 0].astype(np.int16)
     a, b = grey(page), grey(source_page)
     if a.shape != b.shape:
-        return False
+        # a page made taller for its Bates stamp: the source's part of it is at the top (or, on a
+        # page turned 180 or 270 degrees, at the bottom); the stamp's strip is not the source's
+        if a.shape[1] != b.shape[1] or a.shape[0] < b.shape[0]:
+            return False
+        return any(_same_outside_array(part, b, rects, z0)
+                   for part, z0 in ((a[:b.shape[0]], 0), (a[a.shape[0] - b.shape[0]:], a.shape[0] - b.shape[0])))
+    return _same_outside_array(a, b, rects, 0)
+
+
+def _same_outside_array(a, b, rects, offset: int) -> bool:
+    import numpy as np
+
     keep = np.ones(a.shape, bool)
     z = RENDER_DPI / 72
     for x0, y0, x1, y1 in rects:
-        keep[max(0, int(y0 * z) - 2):int(y1 * z) + 3, max(0, int(x0 * z) - 2):int(x1 * z) + 3] = False
+        keep[max(0, int(y0 * z) - 2 - offset):max(0, int(y1 * z) + 3 - offset),
+             max(0, int(x0 * z) - 2):int(x1 * z) + 3] = False
     return not (np.abs(a - b)[keep] > 32).any()
+
+
+def _unstamped(text: str, parts: tuple[str, ...]) -> str:
+    """The page's text without its Bates stamp (each part once, the last place it stands): a
+    surname such as Page or Bates is not read in "Page 2 of 3" or the number's prefix."""
+    for part in parts:
+        at = text.rfind(part)
+        if at >= 0:
+            text = text[:at] + " " * len(part) + text[at + len(part):]
+    return text
 
 
 def _pdfium_text(page) -> str:
@@ -389,14 +427,14 @@ def _mupdf_chars(page: pymupdf.Page) -> list[Char]:
 
 
 def _pdfium_chars(page) -> list[Char]:
-    """PDFium's characters with their boxes: each character asked for by its index (the text of
-    the whole page does not map to indexes one to one: generated line breaks, astral characters).
-    PDFium gives them in PDF space; they are moved to MuPDF's (from the top left of the crop box,
-    unrotated), so that a page whose boxes do not start at 0 0 is not read a line off."""
+    """PDFium's characters with their boxes, in MuPDF's page coordinates (from the crop box's
+    top-left corner: a page whose box does not start at 0,0, such as one made taller for its
+    Bates stamp): each character asked for by its index (the text of the whole page does not map
+    to indexes one to one: generated line breaks, astral characters)."""
     import pypdfium2.raw as raw
 
     tp = page.get_textpage()
-    x0, _, _, y1 = page.get_bbox()
+    x0, _, _, y1 = page.get_bbox()    # the crop box within the media box, as MuPDF takes it
     out = []
     try:
         for i in range(tp.count_chars()):

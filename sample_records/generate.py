@@ -417,6 +417,253 @@ def _expected(c: dict, category: str) -> dict:
                                                   c["worker"]["name"], *narrative, c["hiv"], c["psych"]]}
 
 
+# --- a production sample: Office files, a photographed letter, a multi-page TIFF, a thread -------
+
+def _x(text: str) -> str:
+    from html import escape
+    return escape(text, quote=False)
+
+
+def _r(text: str, props: str = "") -> str:
+    return f'<w:r>{"<w:rPr>" + props + "</w:rPr>" if props else ""}<w:t xml:space="preserve">{_x(text)}</w:t></w:r>'
+
+
+def _p(*runs: str, style: str = "") -> str:
+    ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+    return f"<w:p>{ppr}{''.join(runs)}</w:p>"
+
+
+def _ins(text: str, n: int) -> str:
+    return f'<w:ins w:id="{n}" w:author="Case Worker" w:date="2026-02-03T10:00:00Z">{_r(text)}</w:ins>'
+
+
+def _del(text: str, n: int) -> str:
+    return (f'<w:del w:id="{n}" w:author="Case Worker" w:date="2026-02-03T10:00:00Z"><w:r>'
+            f'<w:delText xml:space="preserve">{_x(text)}</w:delText></w:r></w:del>')
+
+
+def _commented(text: str, n: int) -> str:
+    return (f'<w:commentRangeStart w:id="{n}"/>{_r(text)}<w:commentRangeEnd w:id="{n}"/>'
+            f'<w:r><w:commentReference w:id="{n}"/></w:r>')
+
+
+def _table(rows: list[list[str]]) -> str:
+    border = "".join(f'<w:{s} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+                     for s in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    body = "".join("<w:tr>" + "".join(f"<w:tc><w:p>{_r(c, '<w:b/>' if i == 0 else '')}</w:p></w:tc>" for c in row)
+                   + "</w:tr>" for i, row in enumerate(rows))
+    return f"<w:tbl><w:tblPr><w:tblBorders>{border}</w:tblBorders></w:tblPr>{body}</w:tbl>"
+
+
+def docx_bytes(body: str, comments: list[str] = (), header: str = "") -> bytes:
+    """A minimal Word document (WordprocessingML written by hand: no Office library needed to make
+    it) with optional comments (by a named author, with initials) and a page header."""
+    import io
+    import zipfile
+    ns = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+          'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+    sect = '<w:sectPr>' + ('<w:headerReference w:type="default" r:id="rIdH"/>' if header else '') + '</w:sectPr>'
+    parts = {"word/document.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                                  f'<w:document {ns}><w:body>{body}{sect}</w:body></w:document>'}
+    rels = []
+    types = ['<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+             'wordprocessingml.document.main+xml"/>']
+    if comments:
+        parts["word/comments.xml"] = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:comments {ns}>'
+                                      + "".join(f'<w:comment w:id="{i}" w:author="Case Worker" w:initials="CW">'
+                                                f'{_p(_r(c))}</w:comment>' for i, c in enumerate(comments))
+                                      + "</w:comments>")
+        rels.append('<Relationship Id="rIdC" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    'relationships/comments" Target="comments.xml"/>')
+        types.append('<Override PartName="/word/comments.xml" ContentType="application/vnd.openxmlformats-'
+                     'officedocument.wordprocessingml.comments+xml"/>')
+    if header:
+        parts["word/header1.xml"] = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:hdr {ns}>'
+                                     f'{_p(_r(header))}</w:hdr>')
+        rels.append('<Relationship Id="rIdH" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    'relationships/header" Target="header1.xml"/>')
+        types.append('<Override PartName="/word/header1.xml" ContentType="application/vnd.openxmlformats-'
+                     'officedocument.wordprocessingml.header+xml"/>')
+    parts["word/_rels/document.xml.rels"] = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships '
+                                             'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                                             + "".join(rels) + "</Relationships>")
+    parts["_rels/.rels"] = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://'
+                            'schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="'
+                            'http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+                            'Target="word/document.xml"/></Relationships>')
+    parts["[Content_Types].xml"] = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://'
+                                    'schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" '
+                                    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                                    '<Default Extension="xml" ContentType="application/xml"/>' + "".join(types)
+                                    + "</Types>")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("[Content_Types].xml", (2026, 2, 3, 10, 0, 0)), parts.pop("[Content_Types].xml"))
+        for name, text in parts.items():
+            z.writestr(zipfile.ZipInfo(name, (2026, 2, 3, 10, 0, 0)), text)
+    return buf.getvalue()
+
+
+def case_plan_docx(c: dict, path: Path) -> None:
+    """A Word case plan with a table, tracked changes (an insertion, and a deletion that names a
+    foster parent and her phone), a comment naming the neighbour, and a header."""
+    ch, m, w, f1, f2, d, t = (c[k] for k in ("child", "mother", "worker", "foster1", "foster2", "doctor", "teacher"))
+    body = "".join([
+        _p(_r("Case Plan"), style="Heading1"),
+        _p(_r(f"Case plan for {ch['name']}, prepared by {w['name']}. {c['narrative'][0]}")),
+        _p(_r(f"Visits between {ch['first']} and {m['name']} continue weekly"), _ins(" at the agency office", 1),
+           _r("."), _del(f" Foster parent {f1['name']} can be reached at {c['foster_phone']}.", 2)),
+        _p(_commented(f"{c['narrative'][5]}", 0)),
+        _table([["Participant", "Role", "Contact"],
+                [m["name"], "Parent", "through the agency"],
+                [f2["name"], "Foster parent", c["foster_phone"]],
+                [f"Dr. {d['name']}", "Pediatrician", c["reporter_email"].replace("@", ".clinic@")],
+                [t["name"], "Teacher", c["school"]]]),
+        _p(_r(f"Next review with {w['name']}. "), _ins(c["narrative"][1], 3)),
+    ])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(docx_bytes(body, comments=[f"Ask {c['neighbor']['name']} about the evening visits."],
+                                header=f"DCF case plan - {c['case_id']}"))
+
+
+def visit_notes_docx(c: dict) -> bytes:
+    t, w, ch = c["teacher"], c["worker"], c["child"]
+    return docx_bytes(_p(_r("School meeting notes"), style="Heading1")
+                      + _p(_r(f"Meeting about {ch['name']}. Present: {t['name']} and {w['name']}. "
+                              f"{c['narrative'][4]}"))
+                      + _p(_r(f"The neighbour {c['neighbor']['name']} was mentioned by the teacher. "
+                              f"{c['narrative'][3]}")))
+
+
+def _page_pixels(text: str, dpi: int, title: str = "") -> pymupdf.Pixmap:
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    if title:
+        page.insert_text((72, 80), title, fontsize=14, fontname="tibo")
+    page.insert_textbox(pymupdf.Rect(72, 100 if title else 90, 540, 720), text, fontsize=12, fontname="tiro")
+    return page.get_pixmap(dpi=dpi, colorspace=pymupdf.csRGB)
+
+
+def photographed_letter(c: dict, path: Path) -> None:
+    """The reporter's letter as a phone photograph: JPEG, a warm paper tone, uneven light."""
+    r, ch = c["reporter"], c["child"]
+    text = (f"To the Department,\n\nMy name is {r['name']} and I live near {ch['name']}. You can call me at "
+            f"{c['reporter_phone']}. {c['narrative'][2]}\n\n{c['narrative'][1]}\n\nPlease keep my name private.\n\n"
+            f"{r['name']}")
+    pix = _page_pixels(text, 150)
+    w, h = pix.width, pix.height
+    samples = bytearray(pix.samples)
+    for y in range(h):
+        shade = int(18 * y / h)                 # light falls off towards the bottom
+        row = y * w * 3
+        for x in range(0, w * 3, 3):
+            i = row + x
+            samples[i] = max(0, samples[i] - 6 - shade)
+            samples[i + 1] = max(0, samples[i + 1] - 12 - shade)
+            samples[i + 2] = max(0, samples[i + 2] - 28 - shade)
+    photo = pymupdf.Pixmap(pymupdf.csRGB, w, h, bytes(samples), False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(photo.tobytes("jpg", jpg_quality=80))
+
+
+def school_tiff(c: dict, path: Path) -> None:
+    """A three-page fax of school records as one multi-page TIFF (Pillow writes the frames)."""
+    from PIL import Image
+
+    ch, t = c["child"], c["teacher"]
+    pages = [("Attendance record", f"School: {c['school']}\nStudent: {ch['name']}\nStudent ID: {c['student_id']}\n"
+              f"Teacher: {t['name']}\n\n{c['narrative'][4]}"),
+             ("Classroom note", f"{ch['first']} was late on three mornings this month. {t['name']} spoke with "
+              f"{c['mother']['name']} about it.\n\n{c['narrative'][3]}"),
+             ("Contact sheet", f"Emergency contact: {c['foster2']['name']}, {c['foster_phone']}\n"
+              f"Address on file: {c['foster_street']}, {c['foster_city']}\n\n{c['narrative'][5]}")]
+    frames = []
+    for title, text in pages:
+        pix = _page_pixels(text, 200, title)
+        gray = pymupdf.Pixmap(pymupdf.csGRAY, pix)
+        frames.append(Image.frombytes("L", (gray.width, gray.height), gray.samples))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frames[0].save(path, save_all=True, append_images=frames[1:], compression="tiff_deflate", dpi=(200, 200))
+
+
+def email_thread(c: dict, path: Path) -> None:
+    """A reply that forwards the first message: both carry the same Word attachment."""
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+    import datetime as dt
+
+    t, w, ch = c["teacher"], c["worker"], c["child"]
+    notes = visit_notes_docx(c)
+    ctype = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
+    first = EmailMessage()
+    first["From"] = f"{t['name']} <{t['first'].lower()}.{t['last'].lower()}@school.example.org>"
+    first["To"] = f"{w['name']} <{w['first'].lower()}.{w['last'].lower()}@ct.gov>"
+    first["Subject"] = "Notes from the school meeting"
+    first["Date"] = format_datetime(dt.datetime(2026, 3, 9, 9, 30, tzinfo=dt.timezone.utc))
+    first.set_content(f"Dear {w['first']},\n\nThe notes from our meeting about {ch['first']} are attached.\n\n"
+                      f"{t['name']}")
+    first.add_attachment(notes, maintype=ctype[0], subtype=ctype[1], filename="meeting_notes.docx")
+    reply = EmailMessage()
+    reply["From"] = first["To"]
+    reply["To"] = "Supervisor <supervisor@ct.gov>"
+    reply["Subject"] = "Fwd: Notes from the school meeting"
+    reply["Date"] = format_datetime(dt.datetime(2026, 3, 9, 11, 0, tzinfo=dt.timezone.utc))
+    reply.set_content(f"Forwarding the teacher's notes on {ch['name']}, and her message below. "
+                      f"{c['narrative'][0]}\n\n{w['name']}")
+    reply.add_attachment(notes, maintype=ctype[0], subtype=ctype[1], filename="meeting_notes.docx")
+    reply.add_attachment(first)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bytes(reply))
+
+
+PRODUCTION_SEED = 1884
+
+
+def production_request(root: Path, expected_dir: Path, seed: int = PRODUCTION_SEED) -> str:
+    """A parent's request whose records are what a records office meets besides PDFs: a Word case
+    plan with a table and tracked changes, a photographed letter (.jpg), a three-page .tif, and an
+    e-mail thread whose Word attachment appears twice; Bates numbers, page labels and a legend."""
+    c = make_case(seed)
+    category = "parent_guardian"
+    rid = f"2026-{seed % 10000:04d}-{category.replace('_', '-')}"
+    d = root / rid
+    if d.exists():
+        shutil.rmtree(d)
+    rec = d / "records"
+    intake_report(c, rec / "investigation" / "intake_report.pdf")
+    case_plan_docx(c, rec / "case_plan" / "case_plan.docx")
+    photographed_letter(c, rec / "correspondence" / "photographed_letter.jpg")
+    school_tiff(c, rec / "school" / "attendance_records.tif")
+    email_thread(c, rec / "correspondence" / "school_thread.eml")
+    req = {"request_id": rid, "received": "2026-11-20",
+           "requester": {"name": c["mother"]["name"], "category": category},
+           "case": {"id": c["case_id"], "status": "open"},
+           "parties": [
+               {"name": c["child"]["name"], "role": "child"},
+               {"name": c["mother"]["name"], "role": "parent"},
+               {"name": c["father"]["name"], "role": "parent"},
+               {"name": c["reporter"]["name"], "role": "reporter"},
+               {"name": c["neighbor"]["name"], "role": "collateral"},
+               {"name": c["foster1"]["name"], "role": "foster_parent"},
+               {"name": c["foster2"]["name"], "role": "foster_parent"},
+               {"name": c["doctor"]["name"], "role": "provider"},
+               {"name": c["teacher"]["name"], "role": "collateral"},
+               {"name": c["worker"]["name"], "role": "dcf_staff"},
+           ],
+           "production": {"prefix": f"DCF{seed}-", "page_labels": True,
+                          "legend": "CONFIDENTIAL - Conn. Gen. Stat. 17a-28 - no redisclosure"}}
+    (d / "request.yaml").write_text(yaml.safe_dump(req, sort_keys=False), encoding="utf-8")
+    third = [c["reporter"]["name"], c["reporter"]["last"], c["neighbor"]["name"], c["foster1"]["name"],
+             c["foster2"]["name"], c["doctor"]["name"], c["teacher"]["name"], c["reporter_phone"],
+             c["reporter_email"], c["foster_phone"], c["foster_street"], c["foster_city"]]
+    keep = [c["child"]["name"], c["mother"]["name"], c["worker"]["name"], c["narrative"][0], c["narrative"][1],
+            c["narrative"][3], c["narrative"][4], c["narrative"][5], "at the agency office"]
+    expected_dir.mkdir(parents=True, exist_ok=True)
+    (expected_dir / f"{rid}.json").write_text(json.dumps({"must_redact": third, "must_keep": keep}, indent=1),
+                                              encoding="utf-8")
+    return rid
+
+
 def generate(out: Path, seed: int = 1873, extra_pages: int = 0, categories=CATEGORIES) -> list[str]:
     ids = []
     for i, cat in enumerate(categories):
@@ -432,3 +679,5 @@ if __name__ == "__main__":
     a = ap.parse_args()
     for rid in generate(Path(a.out), a.seed, a.pages_extra):
         print(rid)
+    if a.seed == 1873:     # the committed set: the production sample beside the category samples
+        print(production_request(Path(a.out) / "requests", Path(a.out) / "expected"))

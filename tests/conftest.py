@@ -40,6 +40,74 @@ def cli():
     return run
 
 
+PRODUCTION_SAMPLE = "2026-1884-parent-guardian"   # Office files, a photo, a TIFF, a thread (issue 16)
+AS_OF = "2026-11-20"      # the samples' received date: the consent in the third-party sample is judged then
+
+
+def _ledger_lines() -> int:
+    path = Path(os.environ["REDACTKIT_LEDGER"])
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def _temp_dirs() -> set[str]:
+    import tempfile
+
+    return {p.name for p in Path(tempfile.gettempdir()).glob("redactkit-check-*")}
+
+
+@pytest.fixture(scope="session")
+def sample_check(cli, tmp_path_factory):
+    """`redactkit check sample_records/requests`, once for the session, as CI runs it (in this
+    process, one request after another, so the model loaded once serves all). The observations
+    the command made are kept, to compare with what --update would write, and a copy of the
+    production sample's trial release, taken before check removes its temporary folder, so that
+    test_production.py and test_release.py read that release instead of making another."""
+    import tempfile
+
+    import redactkit.check as chk
+
+    out = tmp_path_factory.mktemp("check")
+    seen = []
+    run, observe = chk.run, chk.observe
+
+    def keep(*a, **k):
+        seen.extend(run(*a, **k))
+        return seen
+
+    def copy_production(name, result, out_dir, use):
+        if name == PRODUCTION_SAMPLE:
+            shutil.copytree(out_dir, out / name)
+        return observe(name, result, out_dir, use)
+
+    ledger = _ledger_lines()
+    with pytest.MonkeyPatch.context() as mp:
+        # a temporary folder of the test's own: other runs on this machine share /tmp
+        mp.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("tmp")))
+        temps = _temp_dirs()
+        mp.setattr(chk, "run", keep)
+        mp.setattr(chk, "observe", copy_production)
+        code, output = cli("check", SAMPLES / "requests", "--jobs", "1", "--as-of", AS_OF, "--junit", out / "junit.xml")
+        left = _temp_dirs() - temps
+    return {"code": code, "output": output, "junit": out / "junit.xml", "observed": seen,
+            "ledger_before": ledger, "ledger_after": _ledger_lines(), "temps": left,
+            "production": out / PRODUCTION_SAMPLE}
+
+
+@pytest.fixture(scope="session")
+def production_release(request, cli, tmp_path_factory):
+    """The production sample released once for the session: (exit code, output, OUT folder).
+    When test_check.py runs in the same session, its trial release of the sample is that release
+    (the same command, recording no disclosure); else the sample is released here."""
+    if any(item.module.__name__ == "test_check" for item in request.session.items):
+        check = request.getfixturevalue("sample_check")
+        obs = next((o for o in check["observed"] if o.name == PRODUCTION_SAMPLE), None)
+        if obs is not None and check["production"].is_dir():
+            return int(obs.exit_code), obs.message, check["production"]
+    out = tmp_path_factory.mktemp("production")
+    code, output = cli("release", SAMPLES / "requests" / PRODUCTION_SAMPLE, "--out", out, "-q")
+    return code, output, out
+
+
 def norm(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).replace("\u00ad", "").replace("’", "'")
     return " ".join(t.split()).casefold()
@@ -145,10 +213,12 @@ def check_release(out: Path, expected: dict, xray) -> dict:
     missing = [v for v in expected["must_keep"] if not kept(v, everything)]
     manifest = json.loads((release / "manifest.json").read_text())
     hashes = {r["output"]: r["output_sha256"] for r in manifest["records"] if r["status"] == "released"}
-    pdfs = sorted(p for p in release.glob("*.pdf") if p.name != "manifest.pdf")
+    pdfs = sorted(p for p in release.glob("*.pdf") if p.name not in ("manifest.pdf", "exemption_log.pdf"))
     assert {p.name for p in pdfs} == set(hashes), "released PDFs and manifest disagree"
     for p in pdfs:
         assert hashlib.sha256(p.read_bytes()).hexdigest() == hashes[p.name]
+    for name, digest in manifest.get("exemption_log", {}).get("sha256", {}).items():
+        assert hashlib.sha256((release / name).read_bytes()).hexdigest() == digest, name
     bad = xray(pdfs) if pdfs else {}
     return {"leaked": leaked, "missing": missing, "kept_ratio": 1 - len(missing) / max(1, len(expected["must_keep"])),
             "xray": bad, "manifest": manifest, "texts": texts}

@@ -52,7 +52,7 @@ def test_unreadable_records_are_withheld_and_listed(cli, tmp_path):
     assert "encrypted" in reasons["encrypted.pdf"]
     assert "not a PDF" in reasons["not_a_pdf.pdf"]
     assert "OCR" in reasons["scan.pdf"]
-    assert "unsupported" in reasons["minutes.docx"]
+    assert "damaged Word document" in reasons["minutes.docx"]   # converted like any .docx, if it were one
     assert "damaged" in reasons["truncated.pdf"]
     assert "cannot be decoded" in reasons["letter.eml > message body"]
     assert status["letter.eml"]["status"] == "released"
@@ -62,7 +62,8 @@ def test_unreadable_records_are_withheld_and_listed(cli, tmp_path):
     assert not readable(SECRET, text) and not readable("Lindqvist", text)
     assert sorted(p.name for p in (tmp_path / "out" / "release").iterdir()) == \
         sorted([status["good.pdf"]["output"], status["good.pdf > 1. notes.txt"]["output"],   # its embedded file
-                status["letter.eml"]["output"], "manifest.json", "manifest.pdf"])
+                status["letter.eml"]["output"], "manifest.json", "manifest.pdf", "exemption_log.pdf",
+                "exemption_log.csv"])
 
 
 def _bomb(depth: int, fan: int = 20) -> bytes:

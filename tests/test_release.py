@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import SAMPLES, check_release
+from conftest import PRODUCTION_SAMPLE, SAMPLES, check_release
 
 SAMPLE_IDS = sorted(p.name for p in (SAMPLES / "requests").iterdir())
 
@@ -18,8 +18,11 @@ def test_every_category_has_a_sample():
 
 
 @pytest.mark.parametrize("rid", SAMPLE_IDS)
-def test_sample_request_releases_clean(rid, cli, xray, tmp_path):
-    code, output = cli("release", SAMPLES / "requests" / rid, "--out", tmp_path, "-q")
+def test_sample_request_releases_clean(rid, cli, xray, tmp_path, request):
+    if rid == PRODUCTION_SAMPLE:     # released once for the session (test_production.py reads it further)
+        code, output, tmp_path = request.getfixturevalue("production_release")
+    else:
+        code, output = cli("release", SAMPLES / "requests" / rid, "--out", tmp_path, "-q")
     got = check_release(tmp_path, json.loads((SAMPLES / "expected" / f"{rid}.json").read_text()), xray)
     assert got["leaked"] == []
     assert got["missing"] == []
@@ -35,6 +38,15 @@ def test_sample_request_releases_clean(rid, cli, xray, tmp_path):
         assert [r["information_category"] for r in released] == ["medical"]
         assert all("outside the consent" in r["reason"] and "needs_attention" not in r for r in withheld)
         assert m["status"] == "complete"
+        return
+    if rid == PRODUCTION_SAMPLE:
+        # a .docx, a .jpg, a three-page .tif, an intake report and an e-mail thread whose Word
+        # attachment appears twice: released once, the other place listed as its duplicate
+        assert code == 0, output
+        assert m["status"] == "complete" and withheld == []
+        assert len(released) == 7 and [r["source"].rsplit(" > ", 1)[-1] for r in m["records"]
+                                       if r["status"] == "duplicate"] == ["1. meeting_notes.docx"]
+        assert all(r["bates"]["first"].startswith("DCF1884-") for r in released)
         return
     # every record is released, the e-mail as its message, attachment, forwarded message and that
     # message's own attachment, each linked to its parent

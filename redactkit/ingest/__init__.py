@@ -29,6 +29,9 @@ def sniff(head: bytes, suffix: str) -> str:
         return "image"
     if suffix in {".eml", ".msg"}:
         return "email"
+    from .office import is_office
+    if is_office(head, suffix):
+        return "office"      # .docx, .xlsx, .odt, .rtf, .txt, .html: converted to PDF (ingest/office.py)
     return "other"
 
 
@@ -194,7 +197,7 @@ def unsupported_reason(record: Record) -> str | None:
         return "symbolic link or special file: not followed"
     if record.size == 0:
         return "empty file"
-    if record.kind in ("pdf", "image"):
+    if record.kind in ("pdf", "image", "office"):
         return None
     if record.kind == "email":
         return "e-mail message could not be expanded; withheld for manual handling"

@@ -601,7 +601,8 @@ def expand(record: Record, depth: int = 0, inherited: tuple[tuple[str, str], ...
 def attachment_record(parent: Record, index: int, att: Attachment,
                       values: tuple[tuple[str, str], ...] = ()) -> Record:
     """The record of one attachment (of a message, or a file embedded in a PDF), linked to its
-    parent: its kind judged from its content; a text or HTML file rendered to PDF; `problem`
+    parent: its kind judged from its content; a text or HTML file rendered to PDF (an Office file is
+    converted later, by kind "office"); `problem`
     set if it cannot be read. An attached message (kind "email") is left for `expand`."""
     name = PurePosixPath(att.name.replace("\\", "/")).name or "attachment"
     rel = f"{parent.relpath} > {index}. {name}"
@@ -612,7 +613,9 @@ def attachment_record(parent: Record, index: int, att: Attachment,
                    kind, data=att.data, parent=parent.relpath, values=values)
     if att.problem:
         return _replace(child, problem=att.problem)
-    if kind == "other":
+    if kind in ("other", "office"):
+        # a text or HTML part is rendered as a message body is (in its own charset, links decoded);
+        # Office files are left to ingest/office.py
         try:
             text = _text_attachment(att, suffix)
             if text is not None:

@@ -571,7 +571,11 @@ def read_pages_each(doc: pymupdf.Document, numbers=None) -> tuple[list[PageText]
 
 
 def open_record(record: Record, passwords: tuple[str, ...] = ()) -> pymupdf.Document:
-    """A PDF, or an image as a PDF with one page per frame."""
+    """A PDF, an image as a PDF with one page per frame, or an Office document or text file as
+    laid out by ingest/office.py."""
     if record.kind == "image":
         return scan.image_to_pdf(record.data if record.data is not None else record.path.read_bytes())
+    if record.kind == "office":
+        from .office import to_pdf
+        return to_pdf(record.data if record.data is not None else record.path.read_bytes(), record.relpath)
     return open_pdf(record, passwords)
