@@ -103,6 +103,9 @@ def test_real_world_files_under_medical_research(cli, xray, tmp_path, monkeypatc
     assert status["pages-loop.pdf"] == status["ContentStreamCycleType3insideType3.pdf"] == "released"
     assert status["issue3371.pdf"] == "released"                   # a JBIG2 1-bit stencil scan
 
+    # the .msg saved as .eml has the .msg's bytes: released once (its parts are still listed, read as a .msg)
+    assert records["saved-as.eml"]["duplicate_of"]["source"] == records["EmailWithInnerMailAndAttachments.msg"]["source"]
+
     # files inside files, to any depth, each a record linked to its parent
     for child, parent in (("attachment.pdf > 1. foo.txt", "attachment.pdf"),
                           ("annotation-fileattachment.pdf > 1. Test.txt", "annotation-fileattachment.pdf"),
@@ -138,7 +141,11 @@ def test_real_world_files_under_third_party_release(cli, xray, tmp_path, monkeyp
     assert "mail_outlook_1.eml > 5. image008.jpg" in records
     # the message parts with MIME defects are released; only pictures OCR cannot read are withheld
     assert records["TestWithAttachmentsAndInlines.eml"]["status"] == "released"
-    assert records["TestWithAttachmentsAndInlines.eml > 6. forwarded message.txt"]["status"] == "released"
+    # its six text parts (defects and all) hold the same bytes: released once, the rest duplicates of it
+    first = "TestWithAttachmentsAndInlines.eml > 1. attachment1f.txt"
+    assert records[first]["status"] == "released"
+    assert records["TestWithAttachmentsAndInlines.eml > 6. forwarded message.txt"]["duplicate_of"]["source"] == \
+        records[first]["source"]
     assert all("OCR" in r["reason"] for r in records.values() if r["status"] == "withheld"), records
     release = out / "release"
     texts = "\n".join(release_texts(release).values())

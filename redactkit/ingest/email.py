@@ -398,11 +398,23 @@ _WORD = re.compile(r"[^\W\d_][\w'’.-]*", re.UNICODE)
 _ADDR = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 
 
+def _plain_word(w: str) -> bool:
+    """An English word that is no listed first name or surname ("Supervisor", "Records", "Unit")."""
+    from ..detect.names import FIRST, FIRST_COMMON, LAST, LAST_COMMON, is_word, name_bits
+
+    return is_word(w) and not name_bits(w) & (FIRST | FIRST_COMMON | LAST | LAST_COMMON)
+
+
 def _name_values(name: str) -> list[tuple[str, str]]:
+    """A display name and its name-like parts. One made only of English words that are no names
+    ("Supervisor", "Records Unit") is a role or a mailbox's title and names no one."""
     from ..detect.names import NOT_NAME_WORDS, ORG_WORDS
 
     name = " ".join(name.replace('"', " ").split()).strip(" ',;")
     if not name or not any(c.isalpha() for c in name):
+        return []
+    words = [w.group(0).strip(".'’-") for w in _WORD.finditer(name)]
+    if all(_plain_word(w) or w.lower() in ORG_WORDS or w.lower() in NOT_NAME_WORDS for w in words if w):
         return []
     out = [(name, "PERSON")]
     # "Last particle, First (Nick)": the parts of each comma group in turn
@@ -420,7 +432,7 @@ def _name_values(name: str) -> list[tuple[str, str]]:
                     out.append((f"{w} {after or before}", "PERSON"))
                 continue
             if (len(w) < 2 or low in _TITLES or low in NOT_NAME_WORDS or low in ORG_WORDS
-                    or (mixed and w[0].islower())):
+                    or (mixed and w[0].islower()) or _plain_word(w)):
                 continue
             out.append((w, "PERSON"))
             if "-" in w:   # each part of a double-barrelled name can stand alone
