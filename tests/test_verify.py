@@ -165,16 +165,28 @@ def _redacted_scan(tmp_path, shrink_right: float = 0.0):
     return doc, pt, red, boxes, source
 
 
-def test_a_scan_is_verified_where_it_changed(tmp_path):
-    """The released scan's pixels outside the boxes must be the source's; the lines holding boxes
-    are read again by OCR: a name half outside its box is found there."""
+def test_a_scan_is_verified_where_it_changed(tmp_path, monkeypatch):
+    """Where the released scan's pixels outside the boxes are the source's, only the lines holding
+    boxes are read again by OCR: a name half outside its box is found there. Where they differ (a
+    JPEG decoded by MuPDF, a mask in an ICC colour space), the whole page is read again."""
+    from redactkit.ingest import scan
+
+    read = []
+    for name in ("ocr_bands_many", "ocr_outside_many"):
+        real = getattr(scan, name)
+        monkeypatch.setattr(scan, name, lambda doc, rects, real=real, name=name: read.append(name) or real(doc, rects))
     doc, pt, red, boxes, source = _redacted_scan(tmp_path)
     save(doc, tmp_path / "ok.pdf")
     expected = Expected(1, {0: pt.text}, {0: [red]}, boxes, {0}, scan_source=source)
-    assert verify(tmp_path / "ok.pdf", expected) == []
-    doc[0].draw_rect(pymupdf.Rect(400, 700, 420, 720), color=(0, 0, 0), fill=(0, 0, 0))   # changed elsewhere
+    assert verify(tmp_path / "ok.pdf", expected) == [] and read == ["ocr_bands_many"]
+    # changed elsewhere: the name written again as pixels, far from any box
+    words = pymupdf.open()
+    words.new_page(width=300, height=40).insert_text((10, 28), "Gustavo Lindqvist", fontsize=20)
+    doc[0].insert_image(pymupdf.Rect(300, 650, 500, 677), pixmap=words[0].get_pixmap(dpi=200))
     save(doc, tmp_path / "changed.pdf")
-    assert [p.kind for p in verify(tmp_path / "changed.pdf", expected)] == ["scan_pixels"]
+    read.clear()
+    problems = verify(tmp_path / "changed.pdf", expected)
+    assert read == ["ocr_outside_many"] and ("value_readable", "ocr") in {(p.kind, p.engine) for p in problems}
     doc, pt, red, boxes, source = _redacted_scan(tmp_path, shrink_right=0.6)
     save(doc, tmp_path / "short.pdf")
     surname = Redaction(Finding(0, 0, 9, "Lindqvist", "PERSON", 1, "roster"), "redact", "TP")
