@@ -139,6 +139,24 @@ class Job:
         # but every redaction in the plan is still proven gone
         return self.redetect if self.plan is None else None
 
+    def _structure_findings(self, rec: Record) -> list[Finding]:
+        """rec.values as findings. A name the roster knows (or a word of one: the parts of a header's
+        display name) is that party's, decided by its role; anything else is an unknown person's."""
+        out: list[Finding] = []
+        owner: dict[str, tuple[str, str]] = {}
+        for v, entity in sorted((x for x in rec.values if x[0].strip()), key=lambda x: -len(x[0])):
+            party, role = None, "unknown"
+            if entity == "PERSON":
+                whole = [f for f in self.detector.quick(v) if f.party and v[:f.start].strip(" ,;'\"(") == ""
+                         and v[f.end:].strip(" ,;'\")") == ""]
+                if whole:
+                    party, role = whole[0].party, whole[0].role
+                    owner.update({w.lower(): (party, role) for w in re.findall(r"[^\W\d_][\w'’-]*", v)})
+                elif v.lower() in owner:
+                    party, role = owner[v.lower()]
+            out.append(Finding(-1, 0, len(v), v, entity, 1.0, "RecordStructure", party, role, found_on="record"))
+        return out
+
     def share(self, contexts) -> None:
         """One value, redacted everywhere: what any record's decisions redact (and the other forms
         of a redacted name) is found in every record of the request."""
@@ -166,10 +184,8 @@ class Job:
             for r in self.decide_text(rec.source_text):
                 if r.decision == "redact" and _shareable(r.finding):
                     own.setdefault(r.finding.text.strip(), replace(r.finding, found_on="record"))
-        for value, entity in rec.values:
-            if value.strip():
-                own.setdefault(value.strip(), Finding(-1, 0, len(value), value, entity, 1.0, "RecordStructure",
-                                                      None, "unknown", found_on="record"))
+        for f in self._structure_findings(rec):
+            own.setdefault(f.text.strip(), f)
         if not own:
             if self._shared_index is None:
                 self._shared_index = ValueIndex(self.shared, _same_case(self.shared))

@@ -209,11 +209,26 @@ def _helv() -> pymupdf.Font:
     return pymupdf.Font("helv")
 
 
+# Keys that carry document metadata wherever they stand: in embedded figures (pdfTeX's
+# /PTEX.InfoDict with /Author and /Title), page-piece data, XMP streams of images and forms,
+# associated files, OPI file references.
+_META_KEYS = ("PieceInfo", "Metadata", "AF", "OPI", "LastModified", "PTEX.InfoDict", "PTEX.FileName",
+              "PTEX.PageNumber", "Info")
+# The keys of an Info dictionary: an object that has them is metadata, whatever points to it.
+_INFO_KEYS = ("Author", "Title", "Subject", "Keywords", "Creator", "Producer", "CreationDate", "ModDate",
+              "Company", "SourceModified", "Trapped")
+
+
 def sanitise(doc: pymupdf.Document) -> None:
     """Remove everything but page content."""
-    doc.scrub(attached_files=True, clean_pages=True, embedded_files=True, hidden_text=False, javascript=True,
-              metadata=True, redactions=True, redact_images=0, remove_links=True, reset_fields=True,
-              reset_responses=True, thumbnails=True, xml_metadata=True)
+    try:
+        doc.scrub(attached_files=True, clean_pages=True, embedded_files=True, hidden_text=False, javascript=True,
+                  metadata=True, redactions=True, redact_images=0, remove_links=True, reset_fields=True,
+                  reset_responses=True, thumbnails=True, xml_metadata=True)
+    except Exception:
+        # a file with dangling references (MuPDF's scrub stops at the first): what scrub does is
+        # done below key by key, and the saved file is rebuilt from its pages (see save)
+        pass
     for page in doc:
         for annot in list(page.annots() or []):
             page.delete_annot(annot)
@@ -221,21 +236,153 @@ def sanitise(doc: pymupdf.Document) -> None:
             page.delete_widget(widget)
         for link in page.get_links():
             page.delete_link(link)
-    doc.set_toc([])
-    doc.set_metadata({})
-    doc.del_xml_metadata()
+    for step in (lambda: doc.set_toc([]), lambda: doc.set_metadata({}), doc.del_xml_metadata):
+        try:
+            step()
+        except Exception:
+            pass
     catalog = doc.pdf_catalog()
     for key in ("Names", "OpenAction", "AA", "Outlines", "PageLabels", "AcroForm", "StructTreeRoot",
-                "MarkInfo", "OCProperties", "Metadata", "Dests", "PieceInfo", "Threads", "SpiderInfo",
-                "URI", "Collection", "Perms", "Legal"):
+                "MarkInfo", "Metadata", "Dests", "PieceInfo", "Threads", "SpiderInfo",
+                "URI", "Collection", "Perms", "Legal", "AF"):
         if doc.xref_get_key(catalog, key)[0] != "null":
             doc.xref_set_key(catalog, key, "null")
+    _neutral_layers(doc)
     for page in doc:
-        for key in ("AA", "Annots", "Thumb", "PieceInfo", "B", "Metadata", "StructParents", "Trans"):
+        for key in ("AA", "Annots", "Thumb", "PieceInfo", "B", "Metadata", "StructParents", "Trans", "AF"):
             if doc.xref_get_key(page.xref, key)[0] != "null":
                 doc.xref_set_key(page.xref, key, "null")
+    _strip_nested_metadata(doc)
+
+
+def _neutral_layers(doc: pymupdf.Document) -> None:
+    """Optional content kept, so that the release renders as the redacted pages did (layers and
+    their membership rules decide what shows; without them a reader shows every alternative at
+    once), but with nothing in it but structure: every layer on (ingest read them all on), their
+    names replaced by numbers, no alternative configurations."""
+    catalog = doc.pdf_catalog()
+    if doc.xref_get_key(catalog, "OCProperties")[0] == "null":
+        return
+    try:
+        ocgs = list(doc.get_ocgs())
+    except Exception:
+        ocgs = []
+    if not ocgs:
+        doc.xref_set_key(catalog, "OCProperties", "null")
+        return
+    refs = " ".join(f"{x} 0 R" for x in ocgs)
+    for i, x in enumerate(ocgs, 1):
+        doc.xref_set_key(x, "Name", f"(Layer {i})")
+        for key in ("Usage", "Intent"):
+            if doc.xref_get_key(x, key)[0] != "null":
+                doc.xref_set_key(x, key, "null")
+    doc.xref_set_key(catalog, "OCProperties", f"<</OCGs[{refs}]/D<</ON[{refs}]/OFF[]/Order[{refs}]>>>>")
+
+
+def _strip_nested_metadata(doc: pymupdf.Document) -> None:
+    """Metadata nested anywhere in the file: the keys in _META_KEYS, and the entries of any
+    Info-like dictionary (PDFs embedded as figures carry their own /Author and /Title)."""
+    catalog = doc.pdf_catalog()
+    for xref in range(1, doc.xref_length()):
+        if xref == catalog:
+            continue
+        try:
+            keys = doc.xref_get_keys(xref)
+        except Exception:
+            continue
+        if not keys:
+            continue
+        for key in keys:
+            if key in _META_KEYS or key.startswith("PTEX."):
+                doc.xref_set_key(xref, key, "null")
+        info = [k for k in keys if k in _INFO_KEYS]
+        if info and (len(info) >= 2 or doc.xref_get_key(xref, "Type")[1] not in ("/Font", "/Annot")):
+            for key in info:
+                doc.xref_set_key(xref, key, "null")
 
 
 def save(doc: pymupdf.Document, dest: Path) -> None:
+    """Write the release: MuPDF's garbage-collected save, then the file rebuilt from its pages
+    alone by qpdf (pikepdf): a fresh page tree (a loop in the source's is gone), no catalog
+    entries but the neutral layer list, no unreachable object, no recursion through Type3 fonts, forms or patterns; so that
+    every reader, `qpdf --check` included, opens it."""
     # never encrypted: a PDF opened with an agency password is released without it
-    doc.save(dest, garbage=4, deflate=True, clean=True, no_new_id=True, encryption=pymupdf.PDF_ENCRYPT_NONE)
+    data = doc.tobytes(garbage=4, deflate=True, clean=True, no_new_id=True, encryption=pymupdf.PDF_ENCRYPT_NONE)
+    dest.write_bytes(rebuild(data))
+
+
+def rebuild(data: bytes) -> bytes:
+    """`data` rewritten as a new PDF holding only its pages (see save). If qpdf cannot walk the
+    page tree, MuPDF's own copy of the pages is rebuilt instead."""
+    import io
+
+    import pikepdf
+
+    try:
+        return _rebuild(pikepdf.open(io.BytesIO(data)))
+    except Exception:
+        pass
+    src = pymupdf.open("pdf", data)
+    fresh = pymupdf.open()
+    fresh.insert_pdf(src, links=False, annots=False, widgets=False)
+    copied = fresh.tobytes(garbage=4, deflate=True, no_new_id=True)
+    src.close()
+    fresh.close()
+    return _rebuild(pikepdf.open(io.BytesIO(copied)))
+
+
+def _rebuild(src) -> bytes:
+    import io
+    import warnings
+
+    import pikepdf
+
+    with src:
+        out = pikepdf.new()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")    # no forms are left to preserve
+            out.pages.extend(src.pages)
+        if "/OCProperties" in src.Root:       # the layers (see sanitise): what shows depends on them
+            props = src.Root.OCProperties
+            props = props if props.is_indirect else src.make_indirect(props)
+            out.Root.OCProperties = out.copy_foreign(props)
+        _break_cycles(out)
+        buf = io.BytesIO()
+        out.save(buf, deterministic_id=True, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return buf.getvalue()
+
+
+def _break_cycles(pdf) -> None:
+    """Remove each resource entry through which a Type3 font, form XObject or pattern would reach
+    itself (a glyph procedure drawing with its own font): readers refuse such a file."""
+    import pikepdf
+
+    def objid(o):
+        return o.objgen if getattr(o, "is_indirect", False) else None
+
+    done: set = set()
+
+    def visit(obj, path: tuple) -> None:
+        res = obj.get("/Resources") if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)) else None
+        if not isinstance(res, pikepdf.Dictionary):
+            return
+        for cat in ("/Font", "/XObject", "/Pattern"):
+            group = res.get(cat)
+            if not isinstance(group, pikepdf.Dictionary):
+                continue
+            for name in list(group.keys()):
+                child = group[name]
+                key = objid(child)
+                if key is not None and key in path:
+                    del group[name]
+                    continue
+                if key is not None and key in done:
+                    continue
+                if isinstance(child, (pikepdf.Dictionary, pikepdf.Stream)) and "/Resources" in child:
+                    visit(child, path + ((key,) if key else ()))
+                if key is not None:
+                    done.add(key)
+
+    for page in pdf.pages:
+        visit(page.obj, (objid(page.obj),))

@@ -336,10 +336,12 @@ def check_slip(n: int, doc, pdf, slip_text: str, stamp: tuple[str, ...] = ()) ->
 
 def _ocr_reads(doc, pdf, expected: Expected, problems: list[Problem]) -> dict[int, str]:
     """What OCR can read on the released scans. With the pages as they were before redaction at
-    hand, a page is read only where it changed: its pixels outside the boxes must be exactly the
-    source's (rendered by PDFium, not the MuPDF that redacted them), and the lines that hold boxes
-    are read again by OCR (a glyph's remnant beside a box would show there). Without them, the
-    whole page is read again."""
+    hand, a page is read only where it changed: where its pixels outside the boxes are exactly the
+    source's (rendered by PDFium, not the MuPDF that redacted them), only the lines that hold boxes
+    are read again by OCR (a glyph's remnant beside a box would show there). Without them, or
+    where the pixels outside differ, the whole page is read again: MuPDF writes the images it
+    redacts decoded (a JPEG's pixels as its decoder saw them, an image with a mask in an ICC
+    colour space), so a photo or a mixed-raster scan renders a little differently everywhere."""
     pages = sorted(expected.ocr_pages - set(expected.slips))
     if not pages:
         return {}
@@ -351,14 +353,13 @@ def _ocr_reads(doc, pdf, expected: Expected, problems: list[Problem]) -> dict[in
             return scan.ocr_outside_many(doc, {n: boxes[n] + stamps[n] for n in pages})
         source = pdfium.PdfDocument(expected.scan_source)
         try:
-            for n in pages:
-                if not _same_outside(pdf[n], source[n], boxes[n] + stamps[n]):
-                    problems.append(Problem("scan_pixels", n, "pdfium", detail="the scan's pixels outside the "
-                                            "boxes differ from the source"))
+            whole = [n for n in pages if not _same_outside(pdf[n], source[n], boxes[n] + stamps[n])]
         finally:
             source.close()
+        reads = scan.ocr_outside_many(doc, {n: boxes[n] + stamps[n] for n in whole}) if whole else {}
         # the stamp blanked too where a line with boxes is read (OCR could misread its number)
-        return scan.ocr_bands_many(doc, {n: boxes[n] + (stamps[n] if boxes[n] else []) for n in pages})
+        bands = {n: boxes[n] + (stamps[n] if boxes[n] else []) for n in pages if n not in whole}
+        return {**reads, **(scan.ocr_bands_many(doc, bands) if bands else {})}
     except Exception:
         problems.extend(Problem("scan_ocr", n, "ocr", detail="the released scan cannot be read back by OCR")
                         for n in pages)
@@ -434,7 +435,7 @@ def _pdfium_chars(page) -> list[Char]:
     import pypdfium2.raw as raw
 
     tp = page.get_textpage()
-    x0, _, _, y1 = page.get_cropbox()
+    x0, _, _, y1 = page.get_bbox()    # the crop box within the media box, as MuPDF takes it
     out = []
     try:
         for i in range(tp.count_chars()):

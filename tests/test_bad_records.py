@@ -34,8 +34,10 @@ def test_unreadable_records_are_withheld_and_listed(cli, tmp_path):
     pix.clear_with(200)
     page.insert_image(page.rect, pixmap=pix)
     scan.save(rec / "scan.pdf")
+    # a body no charset decodes: the message (its headers) is released, its body withheld
     (rec / "letter.eml").write_bytes(f"From: {SECRET} <g@x.org>\nSubject: x\nContent-Type: text/plain; "
-                                     f"charset=no-such-charset\n\nhello {SECRET}\n".encode())
+                                     f"charset=no-such-charset\n\nhello {SECRET}\n".encode()
+                                     + b"\x81\x8d\x8f\x90\x9d" * 20)
 
     code, output = cli("release", req, "--out", tmp_path / "out", "-q")
     assert code == 5, output
@@ -45,20 +47,22 @@ def test_unreadable_records_are_withheld_and_listed(cli, tmp_path):
     assert status["good.pdf"]["status"] == "released"
     reasons = {name: r.get("reason", "") for name, r in status.items() if r["status"] == "withheld"}
     assert set(reasons) == {"empty.pdf", "truncated.pdf", "not_a_pdf.pdf", "encrypted.pdf", "minutes.docx",
-                            "scan.pdf", "letter.eml"}
+                            "scan.pdf", "letter.eml > message body"}
     assert "empty" in reasons["empty.pdf"]
     assert "encrypted" in reasons["encrypted.pdf"]
     assert "not a PDF" in reasons["not_a_pdf.pdf"]
     assert "OCR" in reasons["scan.pdf"]
     assert "damaged Word document" in reasons["minutes.docx"]   # converted like any .docx, if it were one
     assert "damaged" in reasons["truncated.pdf"]
-    assert "cannot be decoded" in reasons["letter.eml"]
+    assert "cannot be decoded" in reasons["letter.eml > message body"]
+    assert status["letter.eml"]["status"] == "released"
     assert all(status[n]["needs_attention"] for n in reasons)
     assert manifest["status"] == "incomplete"
     text = "\n".join(release_texts(tmp_path / "out" / "release").values())
     assert not readable(SECRET, text) and not readable("Lindqvist", text)
     assert sorted(p.name for p in (tmp_path / "out" / "release").iterdir()) == \
-        sorted([status["good.pdf"]["output"], "manifest.json", "manifest.pdf", "exemption_log.pdf",
+        sorted([status["good.pdf"]["output"], status["good.pdf > 1. notes.txt"]["output"],   # its embedded file
+                status["letter.eml"]["output"], "manifest.json", "manifest.pdf", "exemption_log.pdf",
                 "exemption_log.csv"])
 
 

@@ -27,6 +27,8 @@ def _found(detector, text, entity=None):
     ("OKONKWO, Chiamaka was interviewed at the school.", "OKONKWO, Chiamaka"),
     ("Ask Sigurðardóttir about the forms.", "Sigurðardóttir"),
     ("We met Pieter van der Berg at the office.", "Pieter van der Berg"),
+    ("Contact person: Zsálya Kis", "Zsálya Kis"),
+    ("Attention:\nRose Okafor", "Rose Okafor"),
     # a surname alone in lower-case prose after a role, recognisable by its ending or no English
     ("her caseworker was wróblewska until march.", "wróblewska"),
     ("the babysitter is haraldsdóttir, per mother.", "haraldsdóttir"),
@@ -50,6 +52,10 @@ def test_names_of_every_origin_and_case(detector, text, name):
     "pt states pain 3/10, declined further meds.",
     "CV: NSR 80s-90s, no ectopy, SBP 110-130.",
     "records are de-identified before release under Conn. Gen. Stat. 17a-28.",
+    "Attention:\nNational Government Services, Inc.\nADMINISTRATIVE CONTRACTOR ADDRESS TABLE",
+    "Attention: New York office",
+    # OCR misreads of a scanned book page: a function word the name lists hold before a non-word
+    "the mor tar shells came at night; we watched the nie sky",
     "Driver's license suspended per the court order; the child's school was notified.",
     "The patient is stable and the caller was anxious.",
 ])

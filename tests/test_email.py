@@ -71,23 +71,35 @@ def test_email_with_attachments_and_nested_message(cli, xray, tmp_path):
         assert by_name[name]["attached_to"] == "records/investigation/mail.eml"
 
 
-def test_broken_messages_are_withheld_and_the_rest_released(cli, tmp_path):
+def test_broken_parts_are_withheld_and_the_rest_released(cli, tmp_path):
+    """Lenient MIME: what parses is released; only the part that does not is withheld, as a record
+    of its own with the reason. A file that is no message at all is withheld whole."""
     req = _request(tmp_path / "req")
     rec = req / "records" / "investigation"
     (rec / "good.eml").write_bytes(bytes(_mail()))
-    (rec / "bad_charset.eml").write_bytes(f"From: x@y.org\nSubject: hi\nContent-Type: text/plain; charset=bogus-8\n"
-                                          f"\n{SECRET} wrote\n".encode())
+    # a body in no charset that decodes: the body is withheld, the headers and the rest released
+    (rec / "bad_charset.eml").write_bytes(b"From: x@y.org\nSubject: hi\nContent-Type: text/plain; charset=bogus-8\n\n"
+                                          + b"\x81\x8d\x8f\x90\x9d" * 20 + SECRET.encode() + b"\n")
+    # no closing boundary: nothing is lost, the message is released (and redacted)
     (rec / "bad_mime.eml").write_bytes(f"From: x@y.org\nSubject: hi\nContent-Type: multipart/mixed; boundary=\"zz\"\n\n"
-                                       f"--zz\nContent-Type: text/plain\n\n{SECRET}\n".encode())
+                                       f"--zz\nContent-Type: text/plain\n\n{SECRET} wrote about Mateo.\n".encode())
+    # a damaged attachment (base64 with stray characters): only that attachment is withheld
+    (rec / "bad_part.eml").write_bytes(
+        f"From: x@y.org\nSubject: hi\nContent-Type: multipart/mixed; boundary=\"zz\"\n\n--zz\nContent-Type: text/plain\n\n"
+        f"Mateo is doing well in school.\n--zz\nContent-Type: application/pdf; name=\"a.pdf\"\n"
+        f"Content-Transfer-Encoding: base64\n\nJVBERi0x!!LjQK*\n--zz--\n".encode())
     (rec / "not_mail.eml").write_bytes(f"just some text about {SECRET}\n".encode())
     (rec / "broken.msg").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100 + SECRET.encode())
     code, output = cli("release", req, "--out", tmp_path / "out", "-q")
     assert code == 5 and "Traceback" not in output
     m = json.loads((tmp_path / "out" / "release" / "manifest.json").read_text())
-    status = {r["source"].rsplit("/", 1)[-1]: r for r in m["records"] if r.get("attached_to") is None}
-    assert status["good.eml"]["status"] == "released"
-    for name, words in (("bad_charset.eml", "decoded"), ("bad_mime.eml", "malformed"),
+    status = {r["source"].split("investigation/", 1)[-1]: r for r in m["records"]}
+    for name in ("good.eml", "bad_charset.eml", "bad_mime.eml", "bad_part.eml"):
+        assert status[name]["status"] == "released", name
+    for name, words in (("bad_charset.eml > message body", "decoded"), ("bad_part.eml > 1. a.pdf", "malformed"),
                         ("not_mail.eml", "e-mail"), ("broken.msg", ".msg")):
         assert status[name]["status"] == "withheld" and words in status[name]["reason"], name
+    assert status["bad_part.eml > 1. a.pdf"]["attached_to"].endswith("bad_part.eml")
     text = "\n".join(release_texts(tmp_path / "out" / "release").values())
     assert not readable(SECRET, text)
+    assert "Mateo is doing well in school" in " ".join(text.split())

@@ -55,6 +55,27 @@ def test_black_box_over_text_is_caught(tmp_path):
     assert {(p.kind, p.page, p.codes) for p in problems} >= {("text_under_box", 0, ("RI",))}
 
 
+def test_both_readers_place_characters_alike_on_any_page_box(tmp_path):
+    """PDFium's characters are placed where MuPDF's are on a page whose media box does not start at
+    0 0 (pdf.js's 160F form: read a line off, its labels' neighbours looked like text under the
+    boxes) and on a rotated page (read off the page, text under a box went unseen)."""
+    import pypdfium2 as pdfium
+
+    from redactkit.verify import _mupdf_chars, _pdfium_chars
+
+    for media, rotation in (("[-12 12 583 853]", 0), ("[100 50 700 900]", 90), ("[0 0 612 792]", 270)):
+        doc = pymupdf.open()
+        page = doc.new_page()
+        page.insert_text((100, 200), "Xq", fontsize=20)
+        doc.xref_set_key(page.xref, "MediaBox", media)
+        doc.xref_set_key(page.xref, "CropBox", media)
+        page.set_rotation(rotation)
+        data = doc.tobytes()
+        m = next(c for c in _mupdf_chars(pymupdf.open("pdf", data)[0]) if c[0] == "X")
+        p = next(c for c in _pdfium_chars(pdfium.PdfDocument(data)[0]) if c[0] == "X")
+        assert abs(m[1] - p[1]) < 1 and abs(m[3] - p[3]) < 1 and m[2] - 1 < p[2] < p[4] < m[4] + 1, (media, m, p)
+
+
 def test_value_left_elsewhere_on_the_page_is_caught(tmp_path):
     doc = _source(tmp_path)
     pt, reds, boxes = _plan(doc)
@@ -72,7 +93,8 @@ def test_metadata_and_redetection_are_checked(tmp_path):
     redact_page(doc[0], boxes)
     doc.set_metadata({"author": "Harold Vanderbilt"})
     doc[0].insert_text((72, 400), "Call 860-555-0199", fontsize=9)
-    save(doc, tmp_path / "out.pdf")
+    # written as it stands: apply.save rebuilds a release from its pages alone (no metadata left)
+    doc.save(tmp_path / "out.pdf", garbage=4, deflate=True)
     leak = Redaction(Finding(0, 0, 1, "x", "PHONE_NUMBER", 1.0, "t"), "redact", "PI")
     problems, said = verify_pdf(tmp_path / "out.pdf", {0: pt.text}, {0: reds}, boxes,
                                 redetect=lambda text, page: [leak] if "860-555-0199" in text else [])
@@ -143,16 +165,28 @@ def _redacted_scan(tmp_path, shrink_right: float = 0.0):
     return doc, pt, red, boxes, source
 
 
-def test_a_scan_is_verified_where_it_changed(tmp_path):
-    """The released scan's pixels outside the boxes must be the source's; the lines holding boxes
-    are read again by OCR: a name half outside its box is found there."""
+def test_a_scan_is_verified_where_it_changed(tmp_path, monkeypatch):
+    """Where the released scan's pixels outside the boxes are the source's, only the lines holding
+    boxes are read again by OCR: a name half outside its box is found there. Where they differ (a
+    JPEG decoded by MuPDF, a mask in an ICC colour space), the whole page is read again."""
+    from redactkit.ingest import scan
+
+    read = []
+    for name in ("ocr_bands_many", "ocr_outside_many"):
+        real = getattr(scan, name)
+        monkeypatch.setattr(scan, name, lambda doc, rects, real=real, name=name: read.append(name) or real(doc, rects))
     doc, pt, red, boxes, source = _redacted_scan(tmp_path)
     save(doc, tmp_path / "ok.pdf")
     expected = Expected(1, {0: pt.text}, {0: [red]}, boxes, {0}, scan_source=source)
-    assert verify(tmp_path / "ok.pdf", expected) == []
-    doc[0].draw_rect(pymupdf.Rect(400, 700, 420, 720), color=(0, 0, 0), fill=(0, 0, 0))   # changed elsewhere
+    assert verify(tmp_path / "ok.pdf", expected) == [] and read == ["ocr_bands_many"]
+    # changed elsewhere: the name written again as pixels, far from any box
+    words = pymupdf.open()
+    words.new_page(width=300, height=40).insert_text((10, 28), "Gustavo Lindqvist", fontsize=20)
+    doc[0].insert_image(pymupdf.Rect(300, 650, 500, 677), pixmap=words[0].get_pixmap(dpi=200))
     save(doc, tmp_path / "changed.pdf")
-    assert [p.kind for p in verify(tmp_path / "changed.pdf", expected)] == ["scan_pixels"]
+    read.clear()
+    problems = verify(tmp_path / "changed.pdf", expected)
+    assert read == ["ocr_outside_many"] and ("value_readable", "ocr") in {(p.kind, p.engine) for p in problems}
     doc, pt, red, boxes, source = _redacted_scan(tmp_path, shrink_right=0.6)
     save(doc, tmp_path / "short.pdf")
     surname = Redaction(Finding(0, 0, 9, "Lindqvist", "PERSON", 1, "roster"), "redact", "TP")

@@ -63,6 +63,17 @@ _POSSESSED = {"phone", "number", "cell", "mobile", "address", "email", "e-mail",
               "password", "username", "passport", "birth", "death", "age"}
 # verbs whose object is a person whatever the NER calls it ("said Okwuosa would")
 _ADDRESSEE = {"said", "says", "told", "tell", "ask", "asked", "thank", "thanks", "dear"}
+# closed-class English words (articles, pronouns, prepositions, auxiliaries, conjunctions): in
+# lower-case prose never a first name, though the population lists hold "the", "are", "over"
+_FUNCTION = {"the", "a", "an", "and", "or", "but", "nor", "of", "to", "in", "on", "at", "by", "for", "with", "from",
+             "over", "under", "into", "onto", "upon", "about", "above", "below", "after", "before", "between",
+             "through", "during", "without", "within", "against", "among", "around", "near", "off", "out", "up",
+             "down", "as", "than", "then", "so", "if", "when", "while", "where", "which", "who", "whom", "whose",
+             "what", "that", "this", "these", "those", "there", "here", "is", "are", "was", "were", "be", "been",
+             "being", "am", "has", "have", "had", "do", "does", "did", "can", "could", "would", "shall",
+             "should", "might", "must", "not", "no", "all", "any", "some", "each", "every", "both", "one",
+             "he", "she", "it", "we", "they", "you", "i", "me", "him", "her", "us", "them", "his", "its", "our",
+             "their", "your", "my", "very", "too", "also", "just", "only", "even", "per"}
 _GREETING = {"thanks", "thank", "dear", "hi", "hello", "hey", "congratulations", "sincerely", "regards", "cheers"}
 # verbs that make the capitalised word before them a person: "Urbino moved", "Hermans told me"
 _SAYS = {"told", "said", "says", "asked", "reported", "stated", "wrote", "signed", "called", "moved", "explained",
@@ -304,8 +315,9 @@ class PopulationNameRecognizer(EntityRecognizer):
                 lowercase = tok.case == "lower"
                 ok = joined(i) and (tok.first or nxt.last) or (g == ", " and tok.last and nxt.first and
                                                                   not lowercase)
-                if lowercase:   # "maria delgado": the first name may be a word too, the surname not
-                    ok = ok and (not tok.word or tok.first and low not in STOP) and not nxt.word and \
+                if lowercase:   # "maria delgado": the first name may be a word too (not "the", "are"), the surname not
+                    ok = ok and (not tok.word or tok.first and low not in STOP and low not in _FUNCTION) and \
+                        not nxt.word and \
                         len(tok.t) >= 3 and len(nxt.t) >= 3
                 if tok.case == "upper":
                     ok = ok and len(tok.t) >= 3 and len(nxt.t) >= 3
@@ -372,8 +384,11 @@ class PopulationNameRecognizer(EntityRecognizer):
                 add(i, i + 1, 0.55)
                 continue
             # a label before: "Name: MAIKI KUPFFER", "Contact person: Zsálya Kis"
+            # (an English word that is no listed name, or a place's first word, is the label's text
+            # going on: "Attention:\nNational Government Services" on a form)
             if prev is not None and len(tok.t) >= 2 and low not in STOP and _LABEL.search(text[max(0, tok.s - 24):tok.s]) \
-                    and (tok.case != "lower" or not tok.word and len(tok.t) >= 3):
+                    and (tok.case != "lower" and (tok.name or not tok.word) and low not in PLACE_START
+                         or not tok.word and len(tok.t) >= 3):
                 j = i
                 if nxt is not None and joined(i) and nxt.case == tok.case and not nxt.word and len(nxt.t) >= 2:
                     j = i + 1                   # "Contact person: ortrun kinzy"

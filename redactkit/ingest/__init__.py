@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from ..types import Record
@@ -78,16 +79,114 @@ def too_large(record: Record, limit: int) -> str | None:
     return None
 
 
-def expand(records: list[Record], limit: int | None = None) -> list[Record]:
-    """E-mails replaced by the records they consist of (rendered message, attachments). An e-mail
-    over the size limit is not opened: it stays one record, withheld for its size."""
+MAX_NESTING = 10   # files inside files inside files... deeper than this are withheld, listed
+
+
+def expand(records: list[Record], limit: int | None = None, passwords: tuple[str, ...] = ()) -> list[Record]:
+    """Records replaced or followed by the records inside them: an e-mail by its rendered message
+    and its attachments (nested messages expanded in turn); a PDF followed by its embedded files
+    and the files of its file-attachment annotations, each a record of its own linked to it by
+    `parent` (a PDF inside is expanded in turn). A record over the size limit is not opened: it
+    stays one record, withheld for its size. `passwords` open encrypted PDFs to list their files."""
     from .email import expand as expand_email
 
     limit = max_bytes() if limit is None else limit
     out: list[Record] = []
     for rec in records:
-        out.extend(expand_email(rec) if rec.kind == "email" and 0 < rec.size <= limit else [rec])
+        found = expand_email(rec) if rec.kind == "email" and 0 < rec.size <= limit else [rec]
+        out.extend(_with_embedded(found, limit, passwords, 0))
     return out
+
+
+def _with_embedded(records: list[Record], limit: int, passwords: tuple[str, ...], depth: int) -> list[Record]:
+    from .email import expand as expand_email
+
+    out: list[Record] = []
+    for rec in records:
+        out.append(rec)
+        # the PDF's own bytes only: renders of messages and text files hold nothing embedded
+        if rec.kind != "pdf" or rec.source_text is not None or rec.problem or not 0 < rec.size <= limit:
+            continue
+        kids = embedded_records(rec, passwords, limit)
+        if kids and depth + 1 >= MAX_NESTING:
+            out += [replace(k, problem="files nested too deeply; withheld for manual review", data=None) for k in kids]
+            continue
+        for kid in kids:
+            found = expand_email(kid, 1, kid.values) if kid.kind == "email" and kid.problem is None else [kid]
+            out.extend(_with_embedded(found, limit, passwords, depth + 1))
+    return out
+
+
+def embedded_records(record: Record, passwords: tuple[str, ...] = (), limit: int | None = None) -> list[Record]:
+    """The files a PDF carries: its embedded files (the /EmbeddedFiles name tree, portfolios) and
+    the files of its file-attachment annotations, as records linked to it. A file that cannot be
+    extracted, or is over the size limit, is a record with `problem` set. An encrypted PDF that no
+    password opens lists nothing (it is withheld itself)."""
+    import pymupdf
+
+    from .email import Attachment, attachment_record
+
+    limit = max_bytes() if limit is None else limit
+    try:
+        data = record.data if record.data is not None else record.path.read_bytes()
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except Exception:
+        return []
+    atts: list[Attachment] = []
+    try:
+        if doc.needs_pass and not any(doc.authenticate(pw) for pw in passwords):
+            return []
+
+        def take(name: str, size: int, get) -> None:
+            if size > limit:
+                atts.append(Attachment(name, "", b"", problem=f"embedded file '{name}' is over the size limit "
+                                       "(--max-mb); withheld for manual handling"))
+                return
+            try:
+                content = get()
+            except Exception:
+                content = None
+            if content is None:
+                atts.append(Attachment(name, "", b"", problem=f"embedded file '{name}' cannot be extracted; "
+                                       "withheld for manual review"))
+            else:
+                atts.append(Attachment(name, "", bytes(content)))
+
+        try:
+            names = doc.embfile_names() if doc.embfile_count() else []
+        except Exception:
+            names = []
+        for n in names:
+            try:
+                info = doc.embfile_info(n)
+            except Exception:
+                info = {}
+            label = info.get("ufilename") or info.get("filename") or n
+            take(label, max(info.get("size") or 0, info.get("length") or 0), lambda n=n: doc.embfile_get(n))
+        # file-attachment annotations, found by object so that no page has to be loaded (only if
+        # the name can be there: in the file's bytes, or inside a compressed object stream)
+        scan_objects = b"FileAttachment" in data or b"ObjStm" in data or doc.is_repaired
+        for xref in range(1, doc.xref_length() if scan_objects else 1):
+            try:
+                if doc.xref_get_key(xref, "Subtype")[1] != "/FileAttachment":
+                    continue
+                kind, ef = doc.xref_get_key(xref, "FS/EF/F")
+            except Exception:
+                continue
+            label = next((v.strip("()") for k, v in (doc.xref_get_key(xref, "FS/UF"), doc.xref_get_key(xref, "FS/F"))
+                          if k == "string" and v.strip("()")), "attachment")
+            if kind != "xref":
+                atts.append(Attachment(label, "", b"", problem=f"file attachment '{label}' cannot be extracted; "
+                                       "withheld for manual review"))
+                continue
+            stream = int(ef.split()[0])
+            size = doc.xref_get_key(stream, "Params/Size")
+            length = doc.xref_get_key(stream, "Length")
+            declared = max(int(v) if k == "int" else 0 for k, v in (size, length))
+            take(label, declared, lambda x=stream: doc.xref_stream(x))
+    finally:
+        doc.close()
+    return [attachment_record(record, i, att) for i, att in enumerate(atts, 1)]
 
 
 def unsupported_reason(record: Record) -> str | None:

@@ -8,19 +8,45 @@ too little or too garbled, is not released.
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pymupdf
 
 from . import Unreadable
 
-OCR_DPI = 300
+OCR_DPI = 300             # the most a page is rendered at for OCR
+MIN_OCR_DPI = 150         # a low-resolution scan is still rendered at this for Tesseract
+MAX_OCR_PIXELS = 16_000_000   # a page is never rendered larger than this for OCR (letter at 300 dpi: 8.4 M)
+PHOTO_LONG_SIDE = 11 * 72     # an image without a usable resolution becomes a page this long (points)
 IMAGE_FRACTION = 0.25     # images covering this much of a page make it a scan candidate
 MIN_WORDLIKE = 0.6        # share of OCR tokens that must look like words or numbers
 MIN_OCR_CHARS = 20        # an image page reading as less than this is not released
+
+
+@contextmanager
+def quiet_stderr():
+    """Tesseract (inside MuPDF) writes its own messages ("Line cannot be recognized!!") straight to
+    file descriptor 2: point it at /dev/null for the duration of an OCR call, so that the console
+    shows only redactkit's lines."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def tessdata_dir() -> str | None:
@@ -67,13 +93,36 @@ def strip_text(page: pymupdf.Page) -> None:
                           text=pymupdf.PDF_REDACT_TEXT_REMOVE)
 
 
+def ocr_dpi(page: pymupdf.Page) -> int:
+    """The resolution to render a page at for OCR, sized by pixels rather than by page size: the
+    resolution of its largest image (at least MIN_OCR_DPI, at most OCR_DPI), and never more than
+    MAX_OCR_PIXELS in all (a 4608-pixel photo placed at 72 dpi is a 64-inch page)."""
+    native = 0.0
+    try:
+        for info in page.get_image_info():
+            bbox = pymupdf.Rect(info["bbox"]) & page.rect
+            if bbox.is_empty or abs(bbox) < 0.25 * abs(page.rect):
+                continue
+            full = pymupdf.Rect(info["bbox"])
+            native = max(native, info.get("width", 0) * 72 / max(full.width, 1e-3),
+                         info.get("height", 0) * 72 / max(full.height, 1e-3))
+    except Exception:
+        native = 0.0
+    dpi = min(OCR_DPI, max(MIN_OCR_DPI, native)) if native else OCR_DPI
+    w, h = page.rect.width / 72, page.rect.height / 72
+    if w * h > 0:
+        dpi = min(dpi, (MAX_OCR_PIXELS / (w * h)) ** 0.5)
+    return max(30, int(dpi))
+
+
 def ocr_textpage(page: pymupdf.Page):
     tessdata = tessdata_dir()
     if tessdata is None:
         raise Unreadable(f"page {page.number + 1} is a scan and OCR is unavailable (no eng.traineddata); "
                          "withheld for manual review")
     try:
-        return page.get_textpage_ocr(dpi=OCR_DPI, full=True, tessdata=tessdata)
+        with quiet_stderr():
+            return page.get_textpage_ocr(dpi=ocr_dpi(page), full=True, tessdata=tessdata)
     except Exception:
         raise Unreadable(f"page {page.number + 1}: OCR failed; withheld for manual review") from None
 
@@ -91,17 +140,64 @@ def check_quality(text: str, page_no: int) -> None:
                          "withheld for manual review")
 
 
+# Decoded image samples (width x height x components) above this are not decoded at all: a small
+# file can claim a 40000 x 40000 image (1.6 GB of pixels).
+MAX_IMAGE_BYTES = 256 * 1024 * 1024
+
+
+def oversized_image(page: pymupdf.Page) -> str | None:
+    """Why an image on the page cannot be decoded in bounded memory (its header is read, not its
+    pixels), or None."""
+    try:
+        infos = page.get_image_info()
+    except Exception:
+        return None
+    for info in infos:
+        n = max(1, min(4, int(info.get("colorspace") or 1)))
+        size = int(info.get("width", 0)) * int(info.get("height", 0)) * n
+        if size > MAX_IMAGE_BYTES:
+            return (f"an image of {info.get('width')} x {info.get('height')} pixels "
+                    f"({size / 1048576:,.0f} MB decoded) is too large to read in bounded memory")
+    return None
+
+
 def image_to_pdf(data: bytes) -> pymupdf.Document:
     """A PNG, JPEG, TIFF (every frame) or other image as a PDF with one page per frame."""
     try:
         img = pymupdf.open(stream=data)
+        for frame in img:
+            why = oversized_image(frame)
+            if why:
+                raise Unreadable(f"{why}; withheld for manual review")
         pdf = pymupdf.open("pdf", img.convert_to_pdf())
         img.close()
+    except Unreadable:
+        raise
     except Exception:
         raise Unreadable("image cannot be read") from None
     if pdf.page_count == 0:
         raise Unreadable("image has no frames")
+    for page in pdf:
+        _fit_photo(pdf, page)
     return pdf
+
+
+def _fit_photo(pdf: pymupdf.Document, page: pymupdf.Page) -> None:
+    """An image whose stated resolution makes a page larger than any paper (a phone photo of
+    4608 pixels at 72 dpi is 64 inches wide) is scaled onto a page PHOTO_LONG_SIDE long: the same
+    pixels, so OCR and redaction work at the image's own resolution, not at a poster's."""
+    w, h = page.rect.width, page.rect.height
+    if max(w, h) <= 17 * 72:
+        return
+    f = PHOTO_LONG_SIDE / max(w, h)
+    xrefs = page.get_contents()
+    if not xrefs:
+        return
+    content = b"".join(pdf.xref_stream(x) or b"" for x in xrefs)
+    pdf.update_stream(xrefs[0], f"q {f:.6f} 0 0 {f:.6f} 0 0 cm\n".encode() + content + b"\nQ")
+    for x in xrefs[1:]:
+        pdf.update_stream(x, b"")
+    page.set_mediabox(pymupdf.Rect(0, 0, w * f, h * f))
 
 
 def ocr_outside(page: pymupdf.Page, rects: list) -> str:
@@ -113,33 +209,62 @@ def ocr_outside(page: pymupdf.Page, rects: list) -> str:
     return _ocr_png(_blanked(page, rects).tobytes("png"), tessdata)
 
 
+# An image larger than this is not decoded to check it (a decompression bomb): it counts as not blank.
+MAX_CHECK_PIXELS = 100_000_000
+
+
+def _image_pixmap(page: pymupdf.Page, info: dict) -> pymupdf.Pixmap | None:
+    """The image's own pixels (any colour space, stencil masks as their mask), or None."""
+    xref = info.get("xref") or 0
+    if xref:
+        return pymupdf.Pixmap(page.parent, xref)
+    # an inline image: decoded from the page's image blocks, clipped to it
+    bbox = pymupdf.Rect(info["bbox"])
+    for block in page.get_text("dict", flags=pymupdf.TEXT_PRESERVE_IMAGES, clip=bbox)["blocks"]:
+        if block.get("type") == 1 and block.get("image") and \
+                max(abs(a - b) for a, b in zip(block["bbox"], bbox)) < 1:
+            return pymupdf.Pixmap(block["image"])
+    return None
+
+
 def pixels_blank_under(page: pymupdf.Page, rects: list) -> bool:
     """Whether every image on the page is uniform under every box: the scan's pixels there were
-    removed, not just covered."""
-    doc = page.parent
+    removed, not just covered. Any image kind: 1-bit, stencil masks (their mask is checked),
+    indexed, CMYK, JBIG2, JPX, inline; rotated or flipped placements. An image that cannot be
+    decoded, or is too large to decode safely, counts as not blank (fail closed)."""
+    import numpy as np
+
+    boxes = [pymupdf.Rect(r) for r in rects]
+    boxes = [r for r in boxes if not r.is_empty and r.is_valid]
+    if not boxes:
+        return True
     for info in page.get_image_info(xrefs=True):
-        if not info.get("xref"):
-            continue
         bbox = pymupdf.Rect(info["bbox"])
+        hits = [pymupdf.Rect(r) & bbox for r in boxes if r.intersects(bbox)]
+        hits = [h for h in hits if h.width > 0.5 and h.height > 0.5]
+        if not hits:
+            continue
+        if info.get("width", 0) * info.get("height", 0) > MAX_CHECK_PIXELS:
+            return False
         try:
-            pix = pymupdf.Pixmap(doc, info["xref"])
+            pix = _image_pixmap(page, info)
+            if pix is None:
+                return False
+            inverse = ~pymupdf.Matrix(info["transform"])
+            arr = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, pix.n)
         except Exception:
             return False
-        if pix.alpha or pix.n > 4:
-            pix = pymupdf.Pixmap(pymupdf.csRGB, pix)
-        for r in rects:
-            area = pymupdf.Rect(r) & bbox
-            if area.is_empty:
+        w, h = pix.width, pix.height
+        for hit in hits:
+            unit = hit * inverse      # the box in the image's unit square (row 0 at the top)
+            # the pixels wholly under the box (those it only touches may keep part of a glyph)
+            x0, x1 = math.ceil(max(0.0, unit.x0) * w - 1e-6), math.floor(min(1.0, unit.x1) * w + 1e-6)
+            y0, y1 = math.ceil(max(0.0, unit.y0) * h - 1e-6), math.floor(min(1.0, unit.y1) * h + 1e-6)
+            if x1 <= x0 or y1 <= y0:
                 continue
-            sx, sy = pix.width / bbox.width, pix.height / bbox.height
-            x0, x1 = int((area.x0 - bbox.x0) * sx) + 1, int((area.x1 - bbox.x0) * sx) - 1
-            y0, y1 = int((area.y0 - bbox.y0) * sy) + 1, int((area.y1 - bbox.y0) * sy) - 1
-            seen = set()
-            for y in range(max(0, y0), min(pix.height, y1), 2):
-                for x in range(max(0, x0), min(pix.width, x1), 2):
-                    seen.add(pix.pixel(x, y))
-                    if len(seen) > 1:
-                        return False
+            region = arr[y0:y1, x0:x1]
+            if not (region == region[0, 0]).all():
+                return False
     return True
 
 
@@ -166,13 +291,16 @@ def _pool():
 def _ocr_page_raw(pdf: bytes, number: int, tessdata: str, flags: int) -> dict:
     doc = pymupdf.open("pdf", pdf)
     page = doc[number]
-    tp = page.get_textpage_ocr(dpi=OCR_DPI, full=True, tessdata=tessdata)
+    with quiet_stderr():
+        tp = page.get_textpage_ocr(dpi=ocr_dpi(page), full=True, tessdata=tessdata)
     return page.get_text("rawdict", flags=flags, textpage=tp)
 
 
 def _ocr_png(png: bytes, tessdata: str) -> str:
     pix = pymupdf.Pixmap(png)
-    ocr = pymupdf.open("pdf", pix.pdfocr_tobytes(language="eng", tessdata=tessdata))
+    with quiet_stderr():
+        data = pix.pdfocr_tobytes(language="eng", tessdata=tessdata)
+    ocr = pymupdf.open("pdf", data)
     return ocr[0].get_text()
 
 
@@ -211,8 +339,9 @@ def ocr_outside_many(doc: pymupdf.Document, rects_by_page: dict[int, list]) -> d
 
 
 def _blanked(page: pymupdf.Page, rects: list) -> pymupdf.Pixmap:
-    zoom = OCR_DPI / 72
-    pix = page.get_pixmap(dpi=OCR_DPI, colorspace=pymupdf.csRGB)
+    dpi = ocr_dpi(page)
+    zoom = dpi / 72
+    pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csRGB)
     for r in rects:
         ir = (pymupdf.Rect(r) * pymupdf.Matrix(zoom, zoom)).irect & pix.irect
         if not ir.is_empty:
@@ -227,7 +356,7 @@ def _bands_png(page: pymupdf.Page, rects: list) -> bytes | None:
 
     if not rects:
         return None
-    zoom = OCR_DPI / 72
+    zoom = ocr_dpi(page) / 72      # as _blanked renders it
     pix = _blanked(page, rects)
     spans = sorted((max(0.0, r[1] - 0.6 * (r[3] - r[1])), r[3] + 0.6 * (r[3] - r[1])) for r in rects)
     merged: list[list[float]] = []
