@@ -18,6 +18,8 @@ _LATIN = re.compile(r"^[A-Za-z\u00C0-\u024F'’\-]+$")
 def fold(text: str) -> str:
     """Accent-folded copy of `text` with the same length (so offsets map 1:1): "Lelièvre" ->
     "Lelievre". Characters that do not fold to a single base character are kept."""
+    if text.isascii():
+        return text
     out = []
     for c in text:
         if c.isascii():
@@ -50,10 +52,12 @@ def english_words() -> frozenset[str]:
         return frozenset(sys.intern(w) for w in f.read().split())
 
 
+@lru_cache(maxsize=65536)
 def is_word(token: str) -> bool:
     return fold(token).lower().replace("’", "'") in english_words()
 
 
+@lru_cache(maxsize=65536)
 def name_bits(token: str) -> int:
     """What the population name list says of a token (any case, accents folded): 0 if not a name."""
     return _table().get(fold(token).lower().replace("’", "'"), 0)
