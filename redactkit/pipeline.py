@@ -204,17 +204,22 @@ def second_look(ctx: RecordContext) -> None:
     """Detect again on each page as it will read once redacted (the verifier's own second look):
     a value whose context changed (a token left alone beside a removed name) is redacted now,
     not found later on the release. At most SECOND_LOOKS passes."""
-    job = ctx.job
-    for n, pt in ctx.pages.items():
-        for _ in range(SECOND_LOOKS):
-            reds = ctx.redactions.setdefault(n, [])
-            spans = sorted((r.finding.start, r.finding.end) for r in reds if r.decision == "redact" and r.finding.start >= 0)
-            masked = _masked(pt.text, spans)
-            new = [replace(r, finding=replace(r.finding, found_on="second look")) for r in job.redetect(masked, n)
-                   if not _inside(r.finding, spans)]
-            if not new:
-                break
-            reds.extend(new)
+    todo = list(ctx.pages)
+    for _ in range(SECOND_LOOKS):
+        # every page still to look at, at once (in the worker processes when they are running)
+        spans = {n: sorted((r.finding.start, r.finding.end) for r in ctx.redactions.setdefault(n, [])
+                           if r.decision == "redact" and r.finding.start >= 0) for n in todo}
+        found = ctx.job.second_look.start_many([(_masked(ctx.pages[n].text, spans[n]), n) for n in todo])()
+        again = []
+        for n, reds in zip(todo, found):
+            new = [replace(r, finding=replace(r.finding, found_on="second look")) for r in reds
+                   if not _inside(r.finding, spans[n])]
+            if new:
+                ctx.redactions[n].extend(new)
+                again.append(n)
+        todo = again
+        if not todo:
+            break
 
 
 @stage("detect")
@@ -268,7 +273,8 @@ def save(ctx: RecordContext) -> None:
 @stage("verify")
 def verify(ctx: RecordContext) -> None:
     """An independent read of the saved file (see redactkit.verify): typed problems."""
-    ctx.problems = verify_mod.verify(ctx.output, heal_mod.expected(ctx), ctx.job.redetect_for_verification)
+    ctx.problems = verify_mod.verify(ctx.output, heal_mod.expected(ctx), ctx.job.redetect_for_verification,
+                                     ctx.job.spread)
 
 
 @stage("verify")

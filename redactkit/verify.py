@@ -89,10 +89,19 @@ class Expected:
 
 
 Redetect = Callable[[str, int], list[Redaction]]
+# Runs fn(*task) for each task, perhaps in other processes; returns a callable that waits for the
+# results in order (redactkit.detect.pool.spread). The verifier's own code runs there, on its own
+# read of the saved file: only where it runs changes.
+Spread = Callable[[Callable, list[tuple]], Callable[[], list]]
+SPREAD_MIN = 24      # pages: a record this long has its pages checked in parts, spread
+SPREAD_PARTS = 6
 
 
-def verify(path: Path, expected: Expected, redetect: Redetect | None = None) -> list[Problem]:
-    """Every problem of the saved PDF at `path`; an empty list means it may be released."""
+def verify(path: Path, expected: Expected, redetect: Redetect | None = None,
+           spread: Spread | None = None) -> list[Problem]:
+    """Every problem of the saved PDF at `path`; an empty list means it may be released. With
+    `spread`, a long record's pages are checked in parts at once (the document-level checks run
+    here meanwhile); the problems are the same, in the same order."""
     try:
         doc = pymupdf.open(path)
         pdf = pdfium.PdfDocument(str(path))
@@ -104,29 +113,76 @@ def verify(path: Path, expected: Expected, redetect: Redetect | None = None) -> 
         if problems:
             return problems
         problems += check_metadata(doc, pike)
+        read_problems: list[Problem] = []
+        ocr_reads = _ocr_reads(doc, pdf, expected, read_problems)
+        pages = list(range(doc.page_count))
+        pending = None
+        if spread is not None and len(pages) >= SPREAD_MIN:
+            size = -(-len(pages) // SPREAD_PARTS)
+            parts = [pages[i:i + size] for i in range(0, len(pages), size)]
+            pending = spread(_check_pages_of, [(str(path), _part(expected, part),
+                                                {n: ocr_reads[n] for n in part if n in ocr_reads}, redetect, part)
+                                               for part in parts])
         problems += check_objects(pike, expected.all_values())
-        ocr_reads = _ocr_reads(doc, pdf, expected, problems)
-        for n in range(doc.page_count):
-            if n in expected.slips:
-                problems += check_slip(n, doc, pdf, expected.slips[n])
-                continue
-            texts = {"pdfium": _pdfium_text(pdf[n]), "mupdf": doc[n].get_text()}
-            boxes = [b for b in expected.boxes if b.page == n]
-            problems += check_under_boxes(n, doc[n], pdf[n], boxes)
-            if n in expected.ocr_pages:
-                problems += check_scan(n, doc[n], texts["pdfium"], boxes)
-                if n not in ocr_reads:
-                    continue
-                texts = {"ocr": ocr_reads[n]}
-            problems += check_values(n, texts, expected)
-            if redetect is not None:
-                engine = "pdfium" if "pdfium" in texts else "ocr"
-                problems += check_redetect(n, texts[engine], redetect, engine)
+        problems += read_problems
+        if pending is not None:
+            for found in pending():
+                problems += found
+        else:
+            problems += _check_pages(doc, pdf, pages, expected, ocr_reads, redetect)
         return problems
     finally:
         doc.close()
         pdf.close()
         pike.close()
+
+
+def _check_pages(doc, pdf, pages: list[int], expected: Expected, ocr_reads: dict[int, str],
+                 redetect: Redetect | None) -> list[Problem]:
+    """The checks of each page: slip sheets; text under boxes; scans; values; the second detection."""
+    problems: list[Problem] = []
+    for n in pages:
+        if n in expected.slips:
+            problems += check_slip(n, doc, pdf, expected.slips[n])
+            continue
+        texts = {"pdfium": _pdfium_text(pdf[n]), "mupdf": doc[n].get_text()}
+        boxes = [b for b in expected.boxes if b.page == n]
+        problems += check_under_boxes(n, doc[n], pdf[n], boxes)
+        if n in expected.ocr_pages:
+            problems += check_scan(n, doc[n], texts["pdfium"], boxes)
+            if n not in ocr_reads:
+                continue
+            texts = {"ocr": ocr_reads[n]}
+        problems += check_values(n, texts, expected)
+        if redetect is not None:
+            engine = "pdfium" if "pdfium" in texts else "ocr"
+            problems += check_redetect(n, texts[engine], redetect, engine)
+    return problems
+
+
+def _check_pages_of(path: str, expected: Expected, ocr_reads: dict[int, str], redetect: Redetect | None,
+                    pages: list[int]) -> list[Problem]:
+    """_check_pages on a fresh read of the saved file (in a worker process)."""
+    doc = pymupdf.open(path)
+    try:
+        pdf = pdfium.PdfDocument(path)
+        try:
+            return _check_pages(doc, pdf, pages, expected, ocr_reads, redetect)
+        finally:
+            pdf.close()
+    finally:
+        doc.close()
+
+
+def _part(expected: Expected, pages: list[int]) -> Expected:
+    """What the checks of these pages compare with (and nothing more, to send it elsewhere)."""
+    keep = set(pages)
+    return Expected(page_count=expected.page_count,
+                    pages={n: t for n, t in expected.pages.items() if n in keep},
+                    redactions={n: r for n, r in expected.redactions.items() if n in keep},
+                    boxes=[b for b in expected.boxes if b.page in keep],
+                    ocr_pages={n for n in expected.ocr_pages if n in keep},
+                    slips={n: t for n, t in expected.slips.items() if n in keep})
 
 
 # --- the checks ------------------------------------------------------------------------------
