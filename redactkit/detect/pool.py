@@ -8,12 +8,12 @@ Once running, the workers also take the second look at a long record's pages (`s
 and verify parts of its release (`spread`: any picklable call, run here if it cannot go there).
 
 REDACTKIT_WORKERS sets the number of worker processes (default: the cores this process may use;
-1 detects in-process only).
+1 detects in-process only). The workers start from a fork server that has the model loaded
+(redactkit.forkserver; REDACTKIT_SPAWN=1 spawns each worker afresh instead).
 """
 from __future__ import annotations
 
 import atexit
-import multiprocessing
 import os
 import pickle
 import sys
@@ -21,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 
+from .. import forkserver
 from ..types import Finding, Party
 
 PARALLEL_MIN_PAGES = 8     # fewer pages than this are detected in-process
@@ -62,9 +63,9 @@ def _quick_chunk(parties: tuple[Party, ...], with_ner: bool, items: list[tuple[s
 def _get_pool() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
-        # spawn, not fork: a forked copy of a process with BLAS and OCR threads can deadlock
-        _pool = ProcessPoolExecutor(max_workers=workers(), mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=_warm)
+        # from the fork server, or spawned; never forked from this process: a forked copy of a
+        # process with BLAS and OCR threads can deadlock
+        _pool = ProcessPoolExecutor(max_workers=workers(), mp_context=forkserver.context(), initializer=_warm)
         atexit.register(shutdown)
     return _pool
 
@@ -85,10 +86,15 @@ def _broken() -> None:
 
 
 def shutdown(wait: bool = False) -> None:
+    """Stop the workers; with `wait`, once they are gone, the fork server they came from too (the
+    next pool starts a fresh one, with the environment of its time). Without, the server ends
+    when this process and the workers do."""
     global _pool
     if _pool is not None:
         _pool.shutdown(wait=wait, cancel_futures=True)
         _pool = None
+    if wait:
+        forkserver.stop()
 
 
 def submit(parties: list[Party], with_ner: bool, items: list[tuple[str, int]], task=None):
