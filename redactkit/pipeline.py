@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import time
+from array import array
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -37,7 +38,9 @@ if TYPE_CHECKING:
     from .api import Job
 
 CHUNK = 32            # pages read (and sent to detection) together
-KEEP_BOXES = 64       # records up to this long keep their characters' boxes; longer ones read them again
+KEEP_BOXES = 64       # records up to this long keep their characters' boxes as read
+PACK_BOXES = 256      # longer ones, up to this long, keep them packed (about 160 kB a page); longer ones
+                      # read them again when each page is redacted
 SECOND_LOOKS = 2      # passes of the second look before release
 
 
@@ -60,6 +63,7 @@ class RecordContext:
     output: Path | None = None
     outcome: RecordOutcome | None = None
     pending: list[Callable[[], list[list[Finding]]]] = field(default_factory=list)   # detection under way
+    packed: dict[int, _Packed] = field(default_factory=dict, repr=False)   # boxes of pages read, packed
     scan_source: bytes | None = field(default=None, repr=False)   # a scanned record before redaction
 
     @property
@@ -78,10 +82,13 @@ class RecordContext:
         self.withheld.setdefault(page, WithheldPage(page, reason, codes))
 
     def full_page(self, n: int) -> PageText:
-        """Page n with its character boxes: kept for scans (OCR runs once), read again otherwise."""
+        """Page n with its character boxes: kept for scans (OCR runs once), unpacked for records
+        up to PACK_BOXES pages, read again otherwise."""
         pt = self.pages[n]
         if pt.boxes or not pt.text:
             return pt
+        if n in self.packed:
+            return self.packed[n].page(pt)
         again = page_text(self.doc[n])
         if again.text != pt.text:
             raise Unreadable(f"page {n + 1} reads differently on a second reading; withheld for manual review")
@@ -161,9 +168,11 @@ def read_pages(ctx: RecordContext) -> None:
             ctx.withhold_page(n, reason)
         keep = ctx.page_count <= KEEP_BOXES
         for pt in pages:
-            # a long record's boxes are read again when each page is redacted, so that they are
-            # never all in memory (a scan keeps them: OCR runs once)
+            # a long record's boxes are packed, or read again when each page is redacted, so that
+            # they are never all in memory as objects (a scan keeps them: OCR runs once)
             ctx.pages[pt.number] = pt if pt.ocr or keep else replace(pt, boxes=[], lines=[], baselines=[], sizes=[])
+            if not (pt.ocr or keep) and ctx.page_count <= PACK_BOXES:
+                ctx.packed[pt.number] = _Packed(pt)
         if detect_now and pages:
             ctx.pending.append(ctx.job.detector.start_many([(pt.text, pt.number) for pt in pages]))
     if not ctx.pages:
@@ -333,6 +342,25 @@ def release_record(ctx: RecordContext) -> RecordOutcome:
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+class _Packed:
+    """A page's character boxes, baselines, sizes and lines in flat arrays of machine numbers
+    (the same doubles, a quarter of the memory of tuples of floats)."""
+
+    __slots__ = ("boxes", "gaps", "lines", "baselines", "sizes")
+
+    def __init__(self, pt: PageText):
+        self.gaps = bytes(b is None for b in pt.boxes)          # joiners between lines: no box
+        self.boxes = array("d", [x for b in pt.boxes if b is not None for x in b])
+        self.lines, self.baselines, self.sizes = array("q", pt.lines), array("d", pt.baselines), array("d", pt.sizes)
+
+    def page(self, pt: PageText) -> PageText:
+        flat = iter(self.boxes.tolist())
+        quads = zip(flat, flat, flat, flat)
+        boxes = [None if gap else next(quads) for gap in self.gaps]
+        return replace(pt, boxes=boxes, lines=self.lines.tolist(), baselines=self.baselines.tolist(),
+                       sizes=self.sizes.tolist())
+
 
 def counted(reds: list[Redaction]) -> list[Redaction]:
     """Redactions to count: those not inside another redaction's span."""
