@@ -4,12 +4,13 @@
 usage: python benchmarks/release_large.py [--pages 225] [--density ordinary|dense]
                                           [--category medical_research]
                                           [--naive benchmarks/naive_baseline.py] [--keep DIR]
+                                          [--repeat N]
 
 Densities: "ordinary" case notes carry about 16 identifiers a page (a date and three names per
 paragraph among longer prose), "dense" ones about 55 (names, street addresses, towns, ZIPs,
 phones, e-mails, Medicaid IDs and MRNs in every paragraph).
 
-Prints wall time, pages/s, peak memory of the main process and of the largest worker process
+Prints wall time, CPU seconds (the process and its workers), pages/s, peak memory of the main process and of the largest worker process
 (detection workers), and the seconds spent per stage (ingest, detect, apply, verify, package).
 
 Builds a synthetic case file (Faker), then runs, each in a fresh process
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,8 +50,9 @@ except SystemExit:
 secs = time.perf_counter() - t
 if "redactkit.detect.pool" in sys.modules:     # reap the detection workers, so that they are measured
     sys.modules["redactkit.detect.pool"].shutdown(wait=True)
-print("BENCH", secs, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print("BENCH", secs, me.ru_maxrss, kids.ru_maxrss, me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime,
+      file=sys.stderr)
 """
 
 
@@ -89,14 +92,17 @@ def build(root: Path, pages: int, category: str, seed: int = 7, density: str = "
     return req
 
 
-def run(target: str, args: list[str]) -> tuple[float, float, str]:
+def run(target: str, args: list[str]) -> tuple[float, float, float, str, float]:
+    """Wall seconds, peak MiB of the process and of its largest child, its stdout, and the CPU
+    seconds of the process and its children together (the machine may be shared: CPU seconds
+    say what the work cost, whatever else ran)."""
     res = subprocess.run([sys.executable, "-c", RUNNER, target, *args], capture_output=True, text=True,
                          cwd=ROOT, env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
     line = [ln for ln in res.stderr.splitlines() if ln.startswith("BENCH")]
     if not line:
         raise SystemExit(f"{target} failed:\n{res.stderr[-2000:]}")
-    _, secs, rss_kib, child_kib = line[-1].split()
-    return float(secs), int(rss_kib) / 1024, int(child_kib) / 1024, res.stdout
+    _, secs, rss_kib, child_kib, cpu, child_cpu = line[-1].split()
+    return float(secs), int(rss_kib) / 1024, int(child_kib) / 1024, res.stdout, float(cpu) + float(child_cpu)
 
 
 def stages(summaries: list[dict]) -> dict[str, float]:
@@ -109,12 +115,14 @@ def stages(summaries: list[dict]) -> dict[str, float]:
 
 
 def report(rows: list[tuple]) -> None:
-    """rows: (tool, wall s, peak MiB main, peak MiB largest worker, pages, status, redactions, stages)."""
-    print(f"{'tool':26} {'wall s':>7} {'pages/s':>8} {'MiB main':>9} {'MiB worker':>10} {'pages':>6}  "
+    """rows: (tool, wall s, peak MiB main, peak MiB largest worker, pages, status, redactions, stages,
+    CPU s)."""
+    print(f"{'tool':26} {'wall s':>7} {'CPU s':>6} {'pages/s':>8} {'MiB main':>9} {'MiB worker':>10} {'pages':>6}  "
           f"status / redactions")
-    for name, secs, mib, child, pages, status, reds, _ in rows:
-        print(f"{name:26} {secs:7.1f} {pages / secs:8.2f} {mib:9.0f} {child:10.0f} {pages:6d}  {status} / {reds}")
-    for name, *_, st in rows:
+    for name, secs, mib, child, pages, status, reds, _, cpu in rows:
+        print(f"{name:26} {secs:7.1f} {cpu:6.1f} {pages / secs:8.2f} {mib:9.0f} {child:10.0f} {pages:6d}  "
+              f"{status} / {reds}")
+    for name, *_, st, _ in rows:
         if st:
             print(f"{name} seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in st.items()))
 
@@ -127,6 +135,8 @@ def main() -> None:
     ap.add_argument("--naive", default=str(ROOT / "benchmarks" / "naive_baseline.py"),
                     help="the naive peer script (default: the copy in benchmarks/)")
     ap.add_argument("--keep", help="keep the request and outputs in this folder")
+    ap.add_argument("--repeat", type=int, default=1, help="run both tools this many times, alternately, "
+                    "and print the medians too (a shared machine is noisy)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(a.keep) if a.keep else Path(tmp)
@@ -134,19 +144,29 @@ def main() -> None:
         t = time.perf_counter()
         req = build(base, a.pages, a.category, density=a.density)
         print(f"built {a.pages}-page {a.density} request in {time.perf_counter() - t:.1f} s")
-        rows = []
-        secs, mib, child, out = run("redactkit", ["release", str(req), "--out", str(base / "out-redactkit"), "--json",
-                                                  "--force", "--ledger", str(base / "ledger.jsonl")])
-        summary = json.loads(out)["requests"][0]
-        rows.append(("redactkit (verified)", secs, mib, child, summary["pages"], summary["status"],
-                     summary["redactions"], stages([summary])))
-        if Path(a.naive).is_file():
-            secs, mib, child, _ = run(a.naive, [str(req), "--out", str(base / "out-naive")])
-            rows.append(("naive peer (unverified)", secs, mib, child, a.pages, "-", "-", {}))
-            print(f"redactkit takes {rows[0][1] / secs:.2f} of the naive peer's wall time "
-                  f"({secs / rows[0][1]:.2f}x faster)")
-        report(rows)
-
+        ratios, walls, cpus = [], [], []
+        for i in range(a.repeat):
+            if a.repeat > 1:
+                print(f"run {i + 1} of {a.repeat}")
+            rows = []
+            secs, mib, child, out, cpu = run("redactkit", ["release", str(req), "--out", str(base / "out-redactkit"),
+                                                           "--json", "--force", "--ledger", str(base / "ledger.jsonl")])
+            summary = json.loads(out)["requests"][0]
+            rows.append(("redactkit (verified)", secs, mib, child, summary["pages"], summary["status"],
+                         summary["redactions"], stages([summary]), cpu))
+            walls.append(secs)
+            cpus.append(cpu)
+            if Path(a.naive).is_file():
+                secs, mib, child, _, cpu = run(a.naive, [str(req), "--out", str(base / "out-naive")])
+                rows.append(("naive peer (unverified)", secs, mib, child, a.pages, "-", "-", {}, cpu))
+                ratios.append(secs / rows[0][1])
+                print(f"redactkit takes {rows[0][1] / secs:.2f} of the naive peer's wall time "
+                      f"({secs / rows[0][1]:.2f}x faster)")
+            report(rows)
+        if a.repeat > 1:
+            print(f"medians of {a.repeat} runs: redactkit {statistics.median(walls):.1f} s wall, "
+                  f"{statistics.median(cpus):.1f} s CPU" +
+                  (f"; {statistics.median(ratios):.2f}x faster than the naive peer" if ratios else ""))
 
 if __name__ == "__main__":
     main()

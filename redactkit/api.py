@@ -37,7 +37,7 @@ from .errors import ExitCode, InvalidRequest, OutputExists, PlanRefused, Redactk
 from .ingest import Unreadable, discover, expand, max_bytes
 from .package import cover_sheet, keyed_hash, log_key, manifest, sha256_file, totals, write_json
 from .pipeline import RecordContext, planned_record, propose_record, release_record, review_record
-from .plan import Recipe, admit, consented, roster
+from .plan import Recipe, SecondLook, admit, consented, roster
 from .request import Request, check_out, load_request
 from .text import ValueIndex, norm, value_pattern
 from .types import Finding, Record, RecordOutcome, Redaction
@@ -105,16 +105,17 @@ class Job:
         self.request, self.recipe, self.request_dir, self.plan = request, recipe, request_dir, plan
         self.clock = clock or Stopwatch()
         self.detector = Detector(roster(request))   # the model loads on first use (in-process detection)
+        self.consented = consented(request)
+        self.acp = any(p.acp for p in request.parties)
+        self.second_look = SecondLook(self.detector, recipe, self.consented, self.acp, job=self)
         self.release_dir = staging / "release" if staging else None
         self.internal_dir = staging / "internal" if staging else None
         self.key = log_key()
         self.log: list[dict] = []
         self.redacted: dict[str, Finding] = {}   # every value redacted in this request, with a finding
         self.released_special: set[str] = set()
-        self.consented = consented(request)
         self.passwords = passwords
         self.limit = max_bytes() if limit is None else limit
-        self.acp = any(p.acp for p in request.parties)
         self.shared: dict[str, Finding] = {}     # values redacted anywhere in the request: found everywhere
         self.page_counts: dict[str, int] = {}
         self._shared_index: ValueIndex | None = None
@@ -123,21 +124,22 @@ class Job:
         return self.recipe.decide(finding, self.consented, self.acp)
 
     def redetect(self, text: str, page: int) -> list[Redaction]:
-        """The second look (before release, and by the verifier on the release): roster and
-        pattern recognizers, no NER; what the recipe redacts. Reason codes are masked (they are
-        not names). Special-category passages are left out: whose a passage is depends on the
-        names in it, and those may have been redacted, so the same kept sentence could be judged
-        again as naming nobody; the value checks still cover every passage that was redacted."""
-        codes = "|".join(re.escape(c) for c in self.recipe.reasons)
-        masked = bates_mod.mask(self, re.sub(rf"\b(?:{codes})\b", lambda m: " " * len(m.group(0)), text))
-        return [d for d in map(self.decide, self.detector.quick(masked, page))
-                if d.decision == "redact" and not d.finding.entity.startswith("SPECIAL_")]
+        """The second look (before release, and by the verifier on the release): see
+        plan.SecondLook."""
+        return self.second_look(text, page)
 
     @property
     def redetect_for_verification(self):
         # with a reviewed plan, staff decided what is found: no second detection on the release,
         # but every redaction in the plan is still proven gone
-        return self.redetect if self.plan is None else None
+        return self.second_look if self.plan is None else None
+
+    @property
+    def spread(self):
+        """How the verifier may spread a long record's pages over the worker processes: when they
+        are running (they were started for this request's detection), else None (here)."""
+        from .detect import pool
+        return pool.spread if pool.running() else None
 
     def _structure_findings(self, rec: Record) -> list[Finding]:
         """rec.values as findings. A name the roster knows (or a word of one: the parts of a header's

@@ -104,19 +104,36 @@ class Numbering:
                                            self.settings.number(first + ctx.outcome.pages - 1), first)
         return out
 
+    def masker(self) -> "StampMask":
+        return StampMask(self._pattern.pattern, frozenset(self.stamped), self.settings.page_labels,
+                         self.settings.legend)
+
     def mask(self, text: str) -> str:
-        """`text` with every stamp this production drew blanked (same length): what re-detection
-        reads. Only numbers actually stamped are blanked, the page labels, and the legend."""
+        return self.masker()(text)
+
+
+@dataclass(frozen=True)
+class StampMask:
+    """Blanks every stamp a production drew (same length): what re-detection reads. Only numbers
+    actually stamped are blanked, the page labels, and the legend. A value (it goes to the
+    detection workers with the second look)."""
+
+    pattern: str
+    stamped: frozenset[str]
+    page_labels: bool
+    legend: str
+
+    def __call__(self, text: str) -> str:
         def blank(m: re.Match) -> str:
             return " " * len(m.group(0))
 
         if self.stamped:
-            text = self._pattern.sub(lambda m: blank(m) if re.sub(r"\s", "", m.group(0)) in self.stamped
-                                     else m.group(0), text)
-        if self.settings.page_labels:
+            text = re.sub(self.pattern, lambda m: blank(m) if re.sub(r"\s", "", m.group(0)) in self.stamped
+                          else m.group(0), text)
+        if self.page_labels:
             text = re.sub(r"\bPage \d+ of \d+\b", blank, text)
-        if self.settings.legend:
-            words = self.settings.legend.split()
+        if self.legend:
+            words = self.legend.split()
             text = re.sub(r"\s+".join(re.escape(w) for w in words), blank, text)
         return text
 

@@ -151,6 +151,12 @@ def release(
     if plan is not None and not (reviewer or "").strip():
         _usage("--reviewer NAME is required with --plan: the manifest records who reviewed")
     passwords = _passwords(password_file)
+    if plan is None and dask is None and (len(found) == 1 or jobs == 1):
+        # a long request detects in the worker processes: their fork server loads the model while
+        # this process imports the pipeline
+        from . import forkserver
+        if any(forkserver.pdf_pages(f / "records") >= forkserver.PRESTART_PAGES for f in found):
+            forkserver.prestart()
 
     from .batch import release_many
     from .detect.pool import workers

@@ -225,7 +225,7 @@ def _rewrite(ctx: RecordContext, change) -> None:
 
 
 def _verify(ctx: RecordContext) -> None:
-    ctx.problems = verify(ctx.output, expected(ctx), ctx.job.redetect_for_verification)
+    ctx.problems = verify(ctx.output, expected(ctx), ctx.job.redetect_for_verification, ctx.job.spread)
 
 
 def _in_label(out, start: int, end: int, ctx: RecordContext) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import time
+from array import array
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -41,7 +42,9 @@ if TYPE_CHECKING:
     from .api import Job
 
 CHUNK = 32            # pages read (and sent to detection) together
-KEEP_BOXES = 64       # records up to this long keep their characters' boxes; longer ones read them again
+KEEP_BOXES = 64       # records up to this long keep their characters' boxes as read
+PACK_BOXES = 256      # longer ones, up to this long, keep them packed (about 160 kB a page); longer ones
+                      # read them again when each page is redacted
 SECOND_LOOKS = 2      # passes of the second look before release
 
 
@@ -65,6 +68,7 @@ class RecordContext:
     outcome: RecordOutcome | None = None
     pending: list[Callable[[], list[list[Finding]]]] = field(default_factory=list)   # detection under way
     stamps: dict[int, bates_mod.Stamp] = field(default_factory=dict)     # each page's Bates stamp
+    packed: dict[int, _Packed] = field(default_factory=dict, repr=False)   # boxes of pages read, packed
     scan_source: bytes | None = field(default=None, repr=False)   # a scanned record before redaction
 
     @property
@@ -83,10 +87,13 @@ class RecordContext:
         self.withheld.setdefault(page, WithheldPage(page, reason, codes))
 
     def full_page(self, n: int) -> PageText:
-        """Page n with its character boxes: kept for scans (OCR runs once), read again otherwise."""
+        """Page n with its character boxes: kept for scans (OCR runs once), unpacked for records
+        up to PACK_BOXES pages, read again otherwise."""
         pt = self.pages[n]
         if pt.boxes or not pt.text:
             return pt
+        if n in self.packed:
+            return self.packed[n].page(pt)
         again = page_text(self.doc[n])
         if again.text != pt.text:
             raise Unreadable(f"page {n + 1} reads differently on a second reading; withheld for manual review")
@@ -166,9 +173,11 @@ def read_pages(ctx: RecordContext) -> None:
             ctx.withhold_page(n, reason)
         keep = ctx.page_count <= KEEP_BOXES
         for pt in pages:
-            # a long record's boxes are read again when each page is redacted, so that they are
-            # never all in memory (a scan keeps them: OCR runs once)
+            # a long record's boxes are packed, or read again when each page is redacted, so that
+            # they are never all in memory as objects (a scan keeps them: OCR runs once)
             ctx.pages[pt.number] = pt if pt.ocr or keep else replace(pt, boxes=[], lines=[], baselines=[], sizes=[])
+            if not (pt.ocr or keep) and ctx.page_count <= PACK_BOXES:
+                ctx.packed[pt.number] = _Packed(pt)
         if detect_now and pages:
             ctx.pending.append(ctx.job.detector.start_many([(pt.text, pt.number) for pt in pages]))
     if not ctx.pages:
@@ -209,17 +218,22 @@ def second_look(ctx: RecordContext) -> None:
     """Detect again on each page as it will read once redacted (the verifier's own second look):
     a value whose context changed (a token left alone beside a removed name) is redacted now,
     not found later on the release. At most SECOND_LOOKS passes."""
-    job = ctx.job
-    for n, pt in ctx.pages.items():
-        for _ in range(SECOND_LOOKS):
-            reds = ctx.redactions.setdefault(n, [])
-            spans = sorted((r.finding.start, r.finding.end) for r in reds if r.decision == "redact" and r.finding.start >= 0)
-            masked = _masked(pt.text, spans)
-            new = [replace(r, finding=replace(r.finding, found_on="second look")) for r in job.redetect(masked, n)
-                   if not _inside(r.finding, spans)]
-            if not new:
-                break
-            reds.extend(new)
+    todo = list(ctx.pages)
+    for _ in range(SECOND_LOOKS):
+        # every page still to look at, at once (in the worker processes when they are running)
+        spans = {n: sorted((r.finding.start, r.finding.end) for r in ctx.redactions.setdefault(n, [])
+                           if r.decision == "redact" and r.finding.start >= 0) for n in todo}
+        found = ctx.job.second_look.start_many([(_masked(ctx.pages[n].text, spans[n]), n) for n in todo])()
+        again = []
+        for n, reds in zip(todo, found):
+            new = [replace(r, finding=replace(r.finding, found_on="second look")) for r in reds
+                   if not _inside(r.finding, spans[n])]
+            if new:
+                ctx.redactions[n].extend(new)
+                again.append(n)
+        todo = again
+        if not todo:
+            break
 
 
 @stage("detect")
@@ -273,7 +287,8 @@ def save(ctx: RecordContext) -> None:
 @stage("verify")
 def verify(ctx: RecordContext) -> None:
     """An independent read of the saved file (see redactkit.verify): typed problems."""
-    ctx.problems = verify_mod.verify(ctx.output, heal_mod.expected(ctx), ctx.job.redetect_for_verification)
+    ctx.problems = verify_mod.verify(ctx.output, heal_mod.expected(ctx), ctx.job.redetect_for_verification,
+                                     ctx.job.spread)
 
 
 @stage("verify")
@@ -332,6 +347,25 @@ def release_record(ctx: RecordContext) -> RecordOutcome:
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+class _Packed:
+    """A page's character boxes, baselines, sizes and lines in flat arrays of machine numbers
+    (the same doubles, a quarter of the memory of tuples of floats)."""
+
+    __slots__ = ("boxes", "gaps", "lines", "baselines", "sizes")
+
+    def __init__(self, pt: PageText):
+        self.gaps = bytes(b is None for b in pt.boxes)          # joiners between lines: no box
+        self.boxes = array("d", [x for b in pt.boxes if b is not None for x in b])
+        self.lines, self.baselines, self.sizes = array("q", pt.lines), array("d", pt.baselines), array("d", pt.sizes)
+
+    def page(self, pt: PageText) -> PageText:
+        flat = iter(self.boxes.tolist())
+        quads = zip(flat, flat, flat, flat)
+        boxes = [None if gap else next(quads) for gap in self.gaps]
+        return replace(pt, boxes=boxes, lines=self.lines.tolist(), baselines=self.baselines.tolist(),
+                       sizes=self.sizes.tolist())
+
 
 def counted(reds: list[Redaction]) -> list[Redaction]:
     """Redactions to count: those not inside another redaction's span. What verification found

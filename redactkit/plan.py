@@ -105,6 +105,54 @@ class Recipe(BaseModel):
         return Redaction(finding, "keep", "")
 
 
+class SecondLook:
+    """The second look (before release, and the verifier's on the release): the roster and pattern
+    recognizers, no NER (Detector.quick); what the recipe redacts. Reason codes are masked (they
+    are not names). Special-category passages are left out: whose a passage is depends on the
+    names in it, and those may have been redacted, so the same kept sentence could be judged
+    again as naming nobody; the value checks still cover every passage that was redacted.
+
+    A value that can go to a worker process (the verifier checks a long record's pages there):
+    it carries the parties, the recipe and what decides with it; a worker uses its own detector
+    for the parties, this process the request's."""
+
+    def __init__(self, detector, recipe: Recipe, consented: frozenset[str], acp: bool, job=None):
+        self.parties, self.with_ner = tuple(detector.parties), detector.with_ner
+        self.recipe, self.consented, self.acp = recipe, consented, acp
+        self._detector, self._job, self.stamp_mask = detector, job, None
+        codes = "|".join(re.escape(c) for c in recipe.reasons)
+        self._codes = re.compile(rf"\b(?:{codes})\b")
+
+    def _stamps(self):
+        """What this production stamped so far (Bates numbers, page labels, legend), blanked before
+        the look: a picklable snapshot taken from the request's job in this process."""
+        num = getattr(self._job, "bates", None) if self._job is not None else None
+        return num.masker() if num is not None else self.stamp_mask
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_detector": None, "_job": None, "stamp_mask": self._stamps()}
+
+    def __call__(self, text: str, page: int) -> list[Redaction]:
+        return self.start_many([(text, page)])()[0]
+
+    def start_many(self, items: list[tuple[str, int]]):
+        """The second look at many (text, page) items; returns a callable that waits for the
+        redactions found on each (the detection runs in the worker processes when they are up)."""
+        detector = self._detector
+        if detector is None:
+            from .detect.pool import _detector
+            detector = _detector(self.parties, self.with_ner)
+        stamps = self._stamps()
+        masked = [(self._codes.sub(lambda m: " " * len(m.group(0)), stamps(text) if stamps else text), page)
+                  for text, page in items]
+        pending = detector.start_quick(masked)
+        return lambda: [self._redact(found) for found in pending()]
+
+    def _redact(self, found: list[Finding]) -> list[Redaction]:
+        decided = (self.recipe.decide(f, self.consented, self.acp) for f in found)
+        return [d for d in decided if d.decision == "redact" and not d.finding.entity.startswith("SPECIAL_")]
+
+
 def recipes_dir() -> Path:
     """REDACTKIT_RECIPES, else the recipes shipped in the package, else the source tree's."""
     env = os.environ.get("REDACTKIT_RECIPES")

@@ -94,10 +94,19 @@ class Expected:
 
 
 Redetect = Callable[[str, int], list[Redaction]]
+# Runs fn(*task) for each task, perhaps in other processes; returns a callable that waits for the
+# results in order (redactkit.detect.pool.spread). The verifier's own code runs there, on its own
+# read of the saved file: only where it runs changes.
+Spread = Callable[[Callable, list[tuple]], Callable[[], list]]
+SPREAD_MIN = 24      # pages: a record this long has its pages checked in parts, spread
+SPREAD_PARTS = 6
 
 
-def verify(path: Path, expected: Expected, redetect: Redetect | None = None) -> list[Problem]:
-    """Every problem of the saved PDF at `path`; an empty list means it may be released."""
+def verify(path: Path, expected: Expected, redetect: Redetect | None = None,
+           spread: Spread | None = None) -> list[Problem]:
+    """Every problem of the saved PDF at `path`; an empty list means it may be released. With
+    `spread`, a long record's pages are checked in parts at once (the document-level checks run
+    here meanwhile); the problems are the same, in the same order."""
     try:
         doc = pymupdf.open(path)
         pdf = pdfium.PdfDocument(str(path))
@@ -109,35 +118,84 @@ def verify(path: Path, expected: Expected, redetect: Redetect | None = None) -> 
         if problems:
             return problems
         problems += check_metadata(doc, pike)
+        read_problems: list[Problem] = []
+        ocr_reads = _ocr_reads(doc, pdf, expected, read_problems)
+        pages = list(range(doc.page_count))
+        pending = None
+        if spread is not None and len(pages) >= SPREAD_MIN:
+            size = -(-len(pages) // SPREAD_PARTS)
+            parts = [pages[i:i + size] for i in range(0, len(pages), size)]
+            pending = spread(_check_pages_of, [(str(path), _part(expected, part),
+                                                {n: ocr_reads[n] for n in part if n in ocr_reads}, redetect, part)
+                                               for part in parts])
         problems += check_objects(pike, expected.all_values())
-        ocr_reads = _ocr_reads(doc, pdf, expected, problems)
-        for n in range(doc.page_count):
-            stamp = expected.stamps.get(n)
-            if n in expected.slips:
-                problems += check_slip(n, doc, pdf, expected.slips[n], stamp.texts if stamp else ())
-                continue
-            parts = stamp.texts if stamp else ()
-            texts = {"pdfium": _unstamped(_pdfium_text(pdf[n]), parts),
-                     "mupdf": _unstamped(doc[n].get_text(), parts)}
-            boxes = [b for b in expected.boxes if b.page == n]
-            problems += check_under_boxes(n, doc[n], pdf[n], boxes)
-            if n in expected.ocr_pages:
-                problems += check_scan(n, doc[n], texts["pdfium"], boxes)
-                problems += check_values(n, texts, expected)            # the text layer
-                if redetect is not None:
-                    problems += check_redetect(n, texts["pdfium"], redetect)
-                if n not in ocr_reads:
-                    continue
-                texts = {"ocr": ocr_reads[n]}
-            problems += check_values(n, texts, expected)
-            if redetect is not None:
-                engine = "pdfium" if "pdfium" in texts else "ocr"
-                problems += check_redetect(n, texts[engine], redetect, engine)
+        problems += read_problems
+        if pending is not None:
+            for found in pending():
+                problems += found
+        else:
+            problems += _check_pages(doc, pdf, pages, expected, ocr_reads, redetect)
         return problems
     finally:
         doc.close()
         pdf.close()
         pike.close()
+
+
+def _check_pages(doc, pdf, pages: list[int], expected: Expected, ocr_reads: dict[int, str],
+                 redetect: Redetect | None) -> list[Problem]:
+    """The checks of each page: slip sheets; text under boxes; scans (their text layer, then what
+    OCR reads); values; the second detection. A page's Bates stamp is no text of the record."""
+    problems: list[Problem] = []
+    for n in pages:
+        stamp = expected.stamps.get(n)
+        parts = stamp.texts if stamp else ()
+        if n in expected.slips:
+            problems += check_slip(n, doc, pdf, expected.slips[n], parts)
+            continue
+        texts = {"pdfium": _unstamped(_pdfium_text(pdf[n]), parts),
+                 "mupdf": _unstamped(doc[n].get_text(), parts)}
+        boxes = [b for b in expected.boxes if b.page == n]
+        problems += check_under_boxes(n, doc[n], pdf[n], boxes)
+        if n in expected.ocr_pages:
+            problems += check_scan(n, doc[n], texts["pdfium"], boxes)
+            problems += check_values(n, texts, expected)            # the text layer
+            if redetect is not None:
+                problems += check_redetect(n, texts["pdfium"], redetect)
+            if n not in ocr_reads:
+                continue
+            texts = {"ocr": ocr_reads[n]}
+        problems += check_values(n, texts, expected)
+        if redetect is not None:
+            engine = "pdfium" if "pdfium" in texts else "ocr"
+            problems += check_redetect(n, texts[engine], redetect, engine)
+    return problems
+
+
+def _check_pages_of(path: str, expected: Expected, ocr_reads: dict[int, str], redetect: Redetect | None,
+                    pages: list[int]) -> list[Problem]:
+    """_check_pages on a fresh read of the saved file (in a worker process)."""
+    doc = pymupdf.open(path)
+    try:
+        pdf = pdfium.PdfDocument(path)
+        try:
+            return _check_pages(doc, pdf, pages, expected, ocr_reads, redetect)
+        finally:
+            pdf.close()
+    finally:
+        doc.close()
+
+
+def _part(expected: Expected, pages: list[int]) -> Expected:
+    """What the checks of these pages compare with (and nothing more, to send it elsewhere)."""
+    keep = set(pages)
+    return Expected(page_count=expected.page_count,
+                    pages={n: t for n, t in expected.pages.items() if n in keep},
+                    redactions={n: r for n, r in expected.redactions.items() if n in keep},
+                    boxes=[b for b in expected.boxes if b.page in keep],
+                    ocr_pages={n for n in expected.ocr_pages if n in keep},
+                    slips={n: t for n, t in expected.slips.items() if n in keep},
+                    stamps={n: t for n, t in expected.stamps.items() if n in keep})
 
 
 # --- the checks ------------------------------------------------------------------------------
@@ -260,12 +318,39 @@ def check_under_boxes(n: int, page: pymupdf.Page, pdf_page, boxes: list[Redactio
     labels = [(b.label_rect, b.label) for b in boxes if b.label_rect and b.label]
     problems = []
     for engine, chars in (("mupdf", _mupdf_chars(page)), ("pdfium", _pdfium_chars(pdf_page))):
-        bands = _index(chars)
-        hidden = [b for b in boxes if any(not _is_label(ch, labels) for ch in _under(bands, b))]
+        hidden = _hiding(chars, boxes, labels)
         if hidden:
             problems.append(Problem("text_under_box", n, engine, tuple(sorted({b.reason for b in hidden})),
                                     f"text under {len(hidden)} box(es) ({engine})"))
     return problems
+
+
+def _hiding(chars: list[Char], boxes: list[RedactionBox], labels) -> list[RedactionBox]:
+    """The boxes with a readable character under them that is no label: what `_under` and
+    `_is_label` say of each box, for all characters at once (the same arithmetic on each
+    character's box, in arrays)."""
+    import numpy as np
+
+    keep = [ch for ch in chars if not ch[0].isspace() and ch[3] > ch[1] and ch[4] > ch[2]]
+    if not keep:
+        return []
+    a = np.array([ch[1:] for ch in keep], dtype=np.float64)
+    cx0, cy0, cx1, cy1 = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
+    area = COVERED * (cx1 - cx0) * (cy1 - cy0)
+    # a label's character: its centre inside where a label was drawn, and one of that label's letters
+    label = np.zeros(len(keep), dtype=bool)
+    if labels:
+        cx, cy = (cx0 + cx1) / 2, (cy0 + cy1) / 2
+        r = np.array([rect for rect, _ in labels], dtype=np.float64)[:, :, None]
+        inside = (r[:, 0] - 0.5 <= cx) & (cx <= r[:, 2] + 0.5) & (r[:, 1] - 0.5 <= cy) & (cy <= r[:, 3] + 0.5)
+        for i, j in zip(*np.nonzero(inside)):
+            if not label[j] and keep[j][0] in labels[i][1]:
+                label[j] = True
+    b = np.array([box.rect for box in boxes], dtype=np.float64)[:, :, None]
+    w = np.minimum(b[:, 2], cx1) - np.maximum(b[:, 0], cx0)
+    h = np.minimum(b[:, 3], cy1) - np.maximum(b[:, 1], cy0)
+    hidden = ((w > 0) & (h > 0) & (w * h >= area) & ~label).any(axis=1)
+    return [box for box, x in zip(boxes, hidden) if x]
 
 
 def check_values(n: int, texts: dict[str, str], expected: Expected) -> list[Problem]:
@@ -431,18 +516,26 @@ def _pdfium_chars(page) -> list[Char]:
     """PDFium's characters with their boxes, in MuPDF's page coordinates (from the crop box's
     top-left corner: a page whose box does not start at 0,0, such as one made taller for its
     Bates stamp): each character asked for by its index (the text of the whole page does not map
-    to indexes one to one: generated line breaks, astral characters)."""
+    to indexes one to one: generated line breaks, astral characters). PDFium's own calls, with
+    one set of boxes reused: the per-call wrapper costs more than PDFium."""
+    import ctypes
+
     import pypdfium2.raw as raw
 
     tp = page.get_textpage()
     x0, _, _, y1 = page.get_bbox()    # the crop box within the media box, as MuPDF takes it
     out = []
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    refs = tuple(ctypes.byref(v) for v in (left, right, bottom, top))
+    unicode, charbox = raw.FPDFText_GetUnicode, raw.FPDFText_GetCharBox
     try:
+        handle = tp.raw
         for i in range(tp.count_chars()):
-            code = raw.FPDFText_GetUnicode(tp.raw, i)
-            left, bottom, right, top = tp.get_charbox(i)
+            code = unicode(handle, i)
+            if not charbox(handle, i, *refs):
+                raise pdfium.PdfiumError("Failed to get charbox.")
             c = chr(code) if 0 < code < 0x110000 else "?"
-            out.append((c, left - x0, y1 - top, right - x0, y1 - bottom))
+            out.append((c, left.value - x0, y1 - top.value, right.value - x0, y1 - bottom.value))
     finally:
         tp.close()
     return out

@@ -84,6 +84,17 @@ class Detector:
             out[i] = _everywhere(text, self._findings(text, items[i][1], results + _wrapped(text)))
         return out
 
+    def start_quick(self, items: list[tuple[str, int]]) -> Callable[[], list[list[Finding]]]:
+        """quick() for many (text, page) items, in order: in the worker processes when they are
+        running and the items are many (a long record's second look), else here when called."""
+        from . import pool
+
+        if len(items) >= pool.PARALLEL_MIN_PAGES and pool.workers() > 1 and pool.running():
+            futures = pool.submit_quick(self.parties, self.with_ner, items)
+            if futures is not None:
+                return lambda: pool.gather(futures) or [self.quick(text, page) for text, page in items]
+        return lambda: [self.quick(text, page) for text, page in items]
+
     def quick(self, text: str, page: int = 0, min_score: float = 0.5) -> list[Finding]:
         """The verifier's second look: the roster and the "verify" profile of recognizers.yaml (no
         NER, no context words); results scoring below `min_score` do not count."""

@@ -18,6 +18,8 @@ _LATIN = re.compile(r"^[A-Za-z\u00C0-\u024F'’\-]+$")
 def fold(text: str) -> str:
     """Accent-folded copy of `text` with the same length (so offsets map 1:1): "Lelièvre" ->
     "Lelievre". Characters that do not fold to a single base character are kept."""
+    if text.isascii():
+        return text
     out = []
     for c in text:
         if c.isascii():
@@ -31,13 +33,19 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=1)
 def _table() -> dict[str, int]:
     """token -> bits: FIRST_COMMON 1, FIRST 2, LAST_COMMON 4, LAST 8, WORD 16 (see data/names.tsv.gz)."""
-    out: dict[str, int] = {}
     with gzip.open(files(__package__).joinpath("data/names.tsv.gz"), "rt", encoding="utf-8") as f:
-        for line in f:
-            tok, fb, lb, word = line.rstrip("\n").split("\t")
-            bits = (1 if fb == "1" else 2 if fb == "2" else 0) | (4 if lb == "1" else 8 if lb == "2" else 0)
-            out[sys.intern(tok)] = bits | (16 if word == "1" else 0)
+        rows = f.read().splitlines()
+    known = {(fb, lb, w): _bits_of(fb, lb, w) for fb in "012" for lb in "012" for w in "01"}   # worked out once
+    out: dict[str, int] = {}
+    for line in rows:
+        tok, *flags = line.split("\t")
+        out[tok] = known.get(tuple(flags)) or _bits_of(*flags)
     return out
+
+
+def _bits_of(fb: str, lb: str, word: str) -> int:
+    return (1 if fb == "1" else 2 if fb == "2" else 0) | (4 if lb == "1" else 8 if lb == "2" else 0) | \
+        (16 if word == "1" else 0)
 
 
 FIRST_COMMON, FIRST, LAST_COMMON, LAST, WORD = 1, 2, 4, 8, 16
@@ -50,10 +58,12 @@ def english_words() -> frozenset[str]:
         return frozenset(sys.intern(w) for w in f.read().split())
 
 
+@lru_cache(maxsize=65536)
 def is_word(token: str) -> bool:
     return fold(token).lower().replace("’", "'") in english_words()
 
 
+@lru_cache(maxsize=65536)
 def name_bits(token: str) -> int:
     """What the population name list says of a token (any case, accents folded): 0 if not a name."""
     return _table().get(fold(token).lower().replace("’", "'"), 0)

@@ -15,6 +15,7 @@ never boxes an ordinary word ("card", "rock", "grace"):
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
@@ -142,17 +143,15 @@ class _Tok:
         if t.endswith(("'s", "’s")) and len(t) > 3:
             t, self.e = t[:-2], self.e - 2
         self.t = t
-        low = t.lower()
-        self.bits = _bits(t)
-        self.case = "upper" if t.isupper() and len(t) > 1 else "title" if t[0].isupper() else "lower"
-        self.word = bool(self.bits & WORD) or low in STOP or low in NOT_NAME_WORDS or low in ORG_WORDS \
-            or low in _COUNTRIES or low in TITLES or (not self.bits and (_is_word_shape(low) or is_word(low)))
-        before = text[:self.s].rstrip(" \t")
-        self.start = not before or before[-1] in ".!?:;\n•*-–—(\"" or before.endswith(("--",))
+        self.bits, self.case, self.word = _lexical(t)
+        j = self.s                                      # the last character before, spaces and tabs aside
+        while j and text[j - 1] in " \t":
+            j -= 1
+        self.start = not j or text[j - 1] in ".!?:;\n•*-–—(\""
         self.initial = len(t) == 1 and t.isupper() and text[self.e:self.e + 1] == "."
         after = text[self.e:self.e + 2]
         self.head = self.start and after[:1] == ":"       # "Neuro:" "Plan:" a heading, not a name
-        nxt_word = re.match(r"[ \t]+([\w'’]+)", text[self.e:self.e + 24])
+        nxt_word = _NEXT_WORD.match(text, self.e, self.e + 24)
         self.org = bool(nxt_word) and nxt_word.group(1).lower() in ORG_AFTER and not after[:1] in ",.;:"
         if text[self.e:self.e + 1].isdigit() or text[self.s - 1:self.s].isdigit():
             self.word = True                                # "FiO2", "2L", "aox3": shorthand, not a name
@@ -181,6 +180,21 @@ _SURNAME_END = re.compile(r"(?:dóttir|dottir|sdóttir|sson|ović|ovic|ević|evi
                           r"ski|ska|cki|cka|dzki|dzka|ová|ova|escu|eanu|enko|chuk|czuk|shvili|dze|poulos|"
                           r"opoulou|akis|idis|yan|yants|oğlu|oglu|ström|strom|qvist|kvist|quist|gaard|bæk|"
                           r"nen|lä|aitis|aitė|ytė|iene|auskas|evičius|avičius)$", re.IGNORECASE)
+
+
+_NEXT_WORD = re.compile(r"[ \t]+([\w'’]+)")
+
+
+@lru_cache(maxsize=65536)
+def _lexical(t: str) -> tuple[int, str, bool]:
+    """What a token says by itself, whatever stands around it: its bits in the name table, its
+    case, and whether it reads as a word rather than a name."""
+    low = t.lower()
+    bits = _bits(t)
+    case = "upper" if t.isupper() and len(t) > 1 else "title" if t[0].isupper() else "lower"
+    word = bool(bits & WORD) or low in STOP or low in NOT_NAME_WORDS or low in ORG_WORDS \
+        or low in _COUNTRIES or low in TITLES or (not bits and (_is_word_shape(low) or is_word(low)))
+    return bits, case, word
 
 
 def _bits(t: str) -> int:

@@ -4,24 +4,28 @@ A long record's pages are split into chunks and detected in parallel; each worke
 engine (spaCy + Presidio) for the life of the process and builds a request's roster recognizer
 once. Short records are detected in-process, where starting a worker would cost more than it
 saves. If a worker dies, detection falls back to the calling process: a page is never skipped.
+Once running, the workers also take the second look at a long record's pages (`submit_quick`)
+and verify parts of its release (`spread`: any picklable call, run here if it cannot go there).
 
 REDACTKIT_WORKERS sets the number of worker processes (default: the cores this process may use;
-1 detects in-process only).
+1 detects in-process only). The workers start from a fork server that has the model loaded
+(redactkit.forkserver; REDACTKIT_SPAWN=1 spawns each worker afresh instead).
 """
 from __future__ import annotations
 
 import atexit
-import multiprocessing
 import os
+import pickle
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 
+from .. import forkserver
 from ..types import Finding, Party
 
 PARALLEL_MIN_PAGES = 8     # fewer pages than this are detected in-process
-CHUNK_PAGES = 8            # pages per task sent to a worker
+CHUNK_PAGES = 16           # pages per task sent to a worker (spaCy is a fifth faster on 16 than on 6)
 _pool: ProcessPoolExecutor | None = None
 _warned = False
 
@@ -51,12 +55,17 @@ def _detect_chunk(parties: tuple[Party, ...], with_ner: bool, items: list[tuple[
     return _detector(parties, with_ner).detect_batch(items)
 
 
+def _quick_chunk(parties: tuple[Party, ...], with_ner: bool, items: list[tuple[str, int]]) -> list[list[Finding]]:
+    det = _detector(parties, with_ner)
+    return [det.quick(text, page) for text, page in items]
+
+
 def _get_pool() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
-        # spawn, not fork: a forked copy of a process with BLAS and OCR threads can deadlock
-        _pool = ProcessPoolExecutor(max_workers=workers(), mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=_warm)
+        # from the fork server, or spawned; never forked from this process: a forked copy of a
+        # process with BLAS and OCR threads can deadlock
+        _pool = ProcessPoolExecutor(max_workers=workers(), mp_context=forkserver.context(), initializer=_warm)
         atexit.register(shutdown)
     return _pool
 
@@ -77,25 +86,66 @@ def _broken() -> None:
 
 
 def shutdown(wait: bool = False) -> None:
+    """Stop the workers; with `wait`, once they are gone, the fork server they came from too (the
+    next pool starts a fresh one, with the environment of its time). Without, the server ends
+    when this process and the workers do."""
     global _pool
     if _pool is not None:
         _pool.shutdown(wait=wait, cancel_futures=True)
         _pool = None
+    if wait:
+        forkserver.stop()
 
 
-def submit(parties: list[Party], with_ner: bool, items: list[tuple[str, int]]):
-    """Send the items to the worker processes in chunks; returns the futures, or None if the pool
-    cannot take them."""
+def submit(parties: list[Party], with_ner: bool, items: list[tuple[str, int]], task=None):
+    """Send the items to the worker processes in chunks (detect_batch on each, or `task`); returns
+    the futures, or None if the pool cannot take them."""
     n = workers()
-    # a few chunks per worker, to even out their loads; small ones, to keep the workers' memory flat
-    size = max(1, min(CHUNK_PAGES, -(-len(items) // (n * 3))))
+    # one chunk per worker, at most CHUNK_PAGES pages: large enough for spaCy's batches, small
+    # enough to keep the workers' memory flat and their loads even
+    size = max(1, min(CHUNK_PAGES, -(-len(items) // n)))
     try:
         pool = _get_pool()
-        return [pool.submit(_detect_chunk, tuple(parties), with_ner, items[i:i + size])
+        return [pool.submit(task or _detect_chunk, tuple(parties), with_ner, items[i:i + size])
                 for i in range(0, len(items), size)]
     except BrokenProcessPool:
         _broken()
         return None
+
+
+def submit_quick(parties: list[Party], with_ner: bool, items: list[tuple[str, int]]):
+    """Detector.quick on each item, in the workers (the second look); futures as `submit`."""
+    return submit(parties, with_ner, items, task=_quick_chunk)
+
+
+def spread(fn, tasks: list[tuple]):
+    """fn(*task) for every task, in the worker processes when they are running; returns a callable
+    that waits for the results, in order. Tasks that cannot be sent to another process (something
+    in them cannot be pickled), or whose worker died, run in this process instead: none is skipped.
+    An error raised by fn is raised to the caller, wherever fn ran."""
+    futures = None
+    if _pool is not None and workers() > 1 and tasks:
+        try:
+            for t in tasks:
+                pickle.dumps(t)
+            futures = [_pool.submit(fn, *t) for t in tasks]
+        except BrokenProcessPool:
+            _broken()
+        except Exception:     # not picklable (a test's stand-in, a closure): here, then
+            futures = None
+
+    def wait() -> list:
+        if futures is None:
+            return [fn(*t) for t in tasks]
+        out = []
+        for f, t in zip(futures, tasks):
+            try:
+                out.append(f.result())
+            except BrokenProcessPool:
+                _broken()
+                out.append(fn(*t))
+        return out
+    return wait
 
 
 def gather(futures) -> list[list[Finding]] | None:

@@ -47,6 +47,23 @@ _CONTEXT = (r"treat\w*|therap\w*|counsel\w*|test\w*|screen\w*|result\w*|diagnos\
             r"psychiatrist|clinician|intake|appointment\w*|care|condition|infection|infected|symptom\w*|"
             r"disorder|history of|undetectable|detectable|level|count|hold|ideation|thoughts|attempt\w*|"
             r"monitor\w*|exposed|withdrawal|dependen\w*|addict\w*|abuse|rehab\w*|detox\w*")
+# Lower-case words of which every match of a category's strong or weak pattern holds one: a
+# sentence in plain ASCII that holds none of them cannot match (a cheap test before the patterns,
+# which Python must try at every position of every sentence). Outside ASCII the patterns run.
+_ANCHORS = {
+    "SPECIAL_HIV": ("viral load", "cd4", "antiretroviral", "arv", "biktarvy", "truvada", "descovy", "genvoya",
+                    "triumeq", "seropositive", "serostatus", "hiv", "aids", "human immunodeficiency", "prep"),
+    "SPECIAL_MENTAL_HEALTH": ("psych", "mental", "antidepressant", "ssri", "zoloft", "prozac", "lexapro", "abilify",
+                              "seroquel", "risperdal", "adderall", "ritalin", "concerta", "vyvanse", "intuniv",
+                              "suicid", "harm", "hold", "inpatient", "crisis", "iicaps", "emps", "behavio", "therap",
+                              "counsel", "depress", "anxiety", "ptsd", "trauma", "bipolar", "schizo", "adhd", "odd",
+                              "lithium", "eating disorder"),
+    "SPECIAL_SUD": ("methadone", "suboxone", "buprenorphine", "naltrexone", "vivitrol", "detox", "rehab", "meeting",
+                    "anonymous", "intensive outpatient", "use disorder", "exposed", "neonatal abstinence", "nas",
+                    "assisted treatment", "tox", "urine", "sobriety", "substance", "alcohol", "opioid", "opiate",
+                    "heroin", "fentanyl", "cocaine", "crack", "methamphetamine", "marijuana", "cannabis", "thc",
+                    "narcan", "sober", "mat", "iop", "withdrawal", "drug", "relapse", "overdose"),
+}
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
 # a job title is who someone is, not treatment: "the school counselor called" is no mental-health passage
 _JOB_TITLE = re.compile(r"(?i)\b(?:school|guidance|career|college|academic|admissions?|camp|financial|legal|housing|"
@@ -71,9 +88,12 @@ class SpecialCategoryRecognizer(EntityRecognizer):
             s = sent.group(0)
             lead = len(s) - len(s.lstrip())
             s = _JOB_TITLE.sub(lambda m: "x" * len(m.group(0)), s)
+            low = s.lower() if s.isascii() else None
             context = None
             for entity in self._strong:
                 if entities and entity not in entities:
+                    continue
+                if low is not None and not any(a in low for a in _ANCHORS[entity]):
                     continue
                 hit = self._strong[entity].search(s)
                 if not hit and self._weak[entity].search(s):
