@@ -22,10 +22,17 @@ def test_offline_no_traceback_no_connection(tmp_path):
     log = tmp_path / "connections.log"
     (hook / "sitecustomize.py").write_text(
         "import socket\n"
+        "_connect, _connect_ex = socket.socket.connect, socket.socket.connect_ex\n"
         "def _no(self, *a, **k):\n"
+        "    if self.family == getattr(socket, 'AF_UNIX', None):\n"   # the detection workers' fork server: no network
+        "        return _connect(self, *a, **k)\n"
         f"    open({str(log)!r}, 'a').write(repr(a) + '\\n')\n"
         "    raise OSError('network disabled by test')\n"
-        "socket.socket.connect = _no\nsocket.socket.connect_ex = _no\n")
+        "def _no_ex(self, *a, **k):\n"
+        "    if self.family == getattr(socket, 'AF_UNIX', None):\n"
+        "        return _connect_ex(self, *a, **k)\n"
+        "    return _no(self, *a, **k)\n"
+        "socket.socket.connect = _no\nsocket.socket.connect_ex = _no_ex\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)]),
            "REDACTKIT_LOG_KEY_FILE": str(tmp_path / "k")}
     res = subprocess.run([sys.executable, "-m", "redactkit", "release", str(PARENT), "--out", str(tmp_path / "out")],
