@@ -133,7 +133,8 @@ def main() -> None:
                 summary = {}
             row = {"file": str(f.relative_to(a.corpus)), "exit": code, "seconds": round(secs, 1), "cpu_seconds": round(cpu, 1),
                    "peak_mib": round(mib), "released": sum(r["status"] == "released" for r in records),
-                   "withheld": sum(r["status"] == "withheld" for r in records), "records": records,
+                   "withheld": sum(r["status"] == "withheld" for r in records),
+                   "duplicates": sum(r["status"] == "duplicate" for r in records), "records": records,
                    "qpdf_failures": qpdf, "xray": xray, "message": summary.get("message", "") or stderr.strip()[-300:]}
         rows.append(row)
         reasons = "; ".join(sorted({r["reason"][:90] for r in records if r["status"] == "withheld"}))
@@ -145,7 +146,7 @@ def main() -> None:
         a.out.write_text(json.dumps(rows, indent=1))
     recs = [r for row in rows for r in row["records"]]
     print(f"files {len(rows)}; records {len(recs)}: released {sum(r['released'] for r in rows)}, withheld "
-          f"{sum(r['withheld'] for r in rows)}; pages {sum(r['pages'] for r in recs)}: withheld "
+          f"{sum(r['withheld'] for r in rows)}, duplicates {sum(r.get('duplicates', 0) for r in rows)}; pages {sum(r['pages'] for r in recs)}: withheld "
           f"{sum(len(r['withheld_pages']) for r in recs)}, healed {sum(r['healed_pages'] for r in recs)}; over 60 s: {sum(r['seconds'] > 60 for r in rows)} "
           f"(over 60 CPU-s: {sum(r['cpu_seconds'] > 60 for r in rows)}); "
           f"over 1.5 GB: {sum(r['peak_mib'] > 1536 for r in rows)}; qpdf failures: "
