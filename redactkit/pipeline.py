@@ -64,6 +64,7 @@ class RecordContext:
     outcome: RecordOutcome | None = None
     pending: list[Callable[[], list[list[Finding]]]] = field(default_factory=list)   # detection under way
     packed: dict[int, _Packed] = field(default_factory=dict, repr=False)   # boxes of pages read, packed
+    looks: list = field(default_factory=list)         # second looks under way: (pages, spans, pending)
     scan_source: bytes | None = field(default=None, repr=False)   # a scanned record before redaction
 
     @property
@@ -212,23 +213,43 @@ def decide(ctx: RecordContext) -> None:
 def second_look(ctx: RecordContext) -> None:
     """Detect again on each page as it will read once redacted (the verifier's own second look):
     a value whose context changed (a token left alone beside a removed name) is redacted now,
-    not found later on the release. At most SECOND_LOOKS passes."""
-    todo = list(ctx.pages)
-    for _ in range(SECOND_LOOKS):
-        # every page still to look at, at once (in the worker processes when they are running)
-        spans = {n: sorted((r.finding.start, r.finding.end) for r in ctx.redactions.setdefault(n, [])
-                           if r.decision == "redact" and r.finding.start >= 0) for n in todo}
-        found = ctx.job.second_look.start_many([(_masked(ctx.pages[n].text, spans[n]), n) for n in todo])()
-        again = []
-        for n, reds in zip(todo, found):
-            new = [replace(r, finding=replace(r.finding, found_on="second look")) for r in reds
-                   if not _inside(r.finding, spans[n])]
-            if new:
-                ctx.redactions[n].extend(new)
-                again.append(n)
-        todo = again
-        if not todo:
-            break
+    not found later on the release. At most SECOND_LOOKS passes.
+
+    The first pass starts here for every page, CHUNK pages a group (in the worker processes when
+    they are running); each group's results are taken, and its further passes made, when the
+    first of its pages is needed (`looked`): the redaction of the first pages then goes on while
+    the workers look at the next ones."""
+    pages = sorted(ctx.pages)
+    for i in range(0, len(pages), CHUNK):
+        group = pages[i:i + CHUNK]
+        spans = {n: _spans(ctx, n) for n in group}
+        ctx.looks.append((group, spans, ctx.job.second_look.start_many(
+            [(_masked(ctx.pages[n].text, spans[n]), n) for n in group])))
+
+
+@stage("detect")
+def looked(ctx: RecordContext, upto: int | None = None) -> None:
+    """The second look's results, for the pages up to `upto` (all of them when None)."""
+    while ctx.looks and (upto is None or ctx.looks[0][0][0] <= upto):
+        todo, spans, pending = ctx.looks.pop(0)
+        for _ in range(SECOND_LOOKS):
+            again = []
+            for n, reds in zip(todo, pending()):
+                new = [replace(r, finding=replace(r.finding, found_on="second look")) for r in reds
+                       if not _inside(r.finding, spans[n])]
+                if new:
+                    ctx.redactions[n].extend(new)
+                    again.append(n)
+            todo = again
+            if not todo:
+                break
+            spans = {n: _spans(ctx, n) for n in todo}
+            pending = ctx.job.second_look.start_many([(_masked(ctx.pages[n].text, spans[n]), n) for n in todo])
+
+
+def _spans(ctx: RecordContext, n: int) -> list[tuple[int, int]]:
+    return sorted((r.finding.start, r.finding.end) for r in ctx.redactions.setdefault(n, [])
+                  if r.decision == "redact" and r.finding.start >= 0)
 
 
 @stage("detect")
@@ -250,6 +271,7 @@ def redact(ctx: RecordContext) -> None:
         # the scanned pages as they were: the verifier compares the released pixels with them
         ctx.scan_source = ctx.doc.tobytes()
     for n in sorted(ctx.pages):
+        looked(ctx, upto=n)
         if n in ctx.withheld:
             continue
         pt = ctx.full_page(n)
@@ -330,7 +352,7 @@ def planned_record(ctx: RecordContext) -> None:
 
 
 def review_record(ctx: RecordContext) -> None:
-    run(ctx, decide, second_look)
+    run(ctx, decide, second_look, looked)
 
 
 def release_record(ctx: RecordContext) -> RecordOutcome:
