@@ -14,6 +14,7 @@ place), not the record; the record is withheld only when nothing of it can be re
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from array import array
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Callable
 from . import apply as apply_mod
 from . import heal as heal_mod
 from . import verify as verify_mod
+from .detect.pool import trim_memory
 from .errors import RedactkitError
 from .ingest import Unreadable, too_large, unsupported_reason
 from .ingest.pdf import open_record, page_text, read_pages_each
@@ -42,6 +44,7 @@ KEEP_BOXES = 64       # records up to this long keep their characters' boxes as 
 PACK_BOXES = 256      # longer ones, up to this long, keep them packed (about 160 kB a page); longer ones
                       # read them again when each page is redacted
 SECOND_LOOKS = 2      # passes of the second look before release
+REDACTION_LOG = "redaction_log.jsonl"   # in internal/
 
 
 @dataclass
@@ -299,6 +302,7 @@ def save(ctx: RecordContext) -> None:
     apply_mod.save(ctx.doc, ctx.output)
     ctx.job.page_counts[ctx.record.relpath] = ctx.page_count
     ctx.close()
+    trim_memory()     # the redacted document's memory, before the verifier reads the file
 
 
 @stage("verify")
@@ -306,6 +310,7 @@ def verify(ctx: RecordContext) -> None:
     """An independent read of the saved file (see redactkit.verify): typed problems."""
     ctx.problems = verify_mod.verify(ctx.output, heal_mod.expected(ctx), ctx.job.redetect_for_verification,
                                      ctx.job.spread)
+    trim_memory()
 
 
 @stage("verify")
@@ -323,18 +328,20 @@ def remember(ctx: RecordContext) -> None:
     for b in ctx.boxes:
         for r in b.covers:
             boxes_of.setdefault(id(r), []).append(b.rect)
-    for n, reds in ctx.redactions.items():
-        if n in ctx.withheld:
-            continue
-        for r in counted(reds):
-            counts[r.reason] = counts.get(r.reason, 0) + 1
-        for r in reds:
-            if r.decision == "redact":
-                job.redacted.setdefault(r.finding.text, r.finding)
-            elif r.finding.entity.startswith("SPECIAL_"):
-                job.released_special.add(r.finding.entity)
-            for box in boxes_of.get(id(r), [None]):
-                job.log.append(log_entry(job.key, rec.relpath, r, box))
+    # the internal redaction log is written as the records are remembered, not kept in memory
+    with (job.internal_dir / REDACTION_LOG).open("a", encoding="utf-8") as log:
+        for n, reds in ctx.redactions.items():
+            if n in ctx.withheld:
+                continue
+            for r in counted(reds):
+                counts[r.reason] = counts.get(r.reason, 0) + 1
+            for r in reds:
+                if r.decision == "redact":
+                    job.redacted.setdefault(r.finding.text, r.finding)
+                elif r.finding.entity.startswith("SPECIAL_"):
+                    job.released_special.add(r.finding.entity)
+                for box in boxes_of.get(id(r), [None]):
+                    log.write(json.dumps(log_entry(job.key, rec.relpath, r, box)) + "\n")
     withheld = [ctx.withheld[n] for n in sorted(ctx.withheld)]
     ctx.outcome = RecordOutcome(rec, "released", output_name=ctx.output.name, output_sha256=sha256_file(ctx.output),
                                 pages=job.page_counts[rec.relpath], redaction_counts=counts,

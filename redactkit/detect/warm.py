@@ -1,7 +1,10 @@
 """Imported by the detection workers' fork server (redactkit.forkserver): the engine with its
-model, and the name tables, loaded once there, before any worker is made from it. A failure is
+model, and the name tables, loaded once there, before any worker is made from it (and shared
+with it, page by page, until one of them writes to a page). A failure is
 left to the workers, which load the engine again and report it (detection then runs in the main
 process, or the model is reported missing there)."""
+import gc
+
 try:
     from .engine import analyzer
     from .names import _table, english_words
@@ -11,3 +14,6 @@ try:
     english_words()
 except Exception:  # noqa: BLE001 - the workers say what is wrong
     pass
+# what is loaded now stays out of the garbage collector's passes: a pass writes to every object it
+# visits, and each worker would then copy the pages it shares with the server
+gc.freeze()
