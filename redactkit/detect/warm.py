@@ -6,12 +6,20 @@ process, or the model is reported missing there)."""
 import gc
 
 try:
+    from . import Detector
     from .engine import analyzer
     from .names import _table, english_words
 
     analyzer()
     _table()
     english_words()
+    # one small text through detection and the second look: what the recognizers prepare on first
+    # use (compiled patterns, their caches) is prepared here once, not in every worker
+    _warm = Detector([])
+    _text = ("On March 3, 2024 Dr. Maria Lopez (phone 860-555-0142, maria.lopez@example.org) met the "
+             "mother at 12 Elm Street, Hartford, CT 06106. MRN MR123456; Medicaid ID 0123456789.")
+    _warm.detect(_text)
+    _warm.quick(_text)
 except Exception:  # noqa: BLE001 - the workers say what is wrong
     pass
 # what is loaded now stays out of the garbage collector's passes: a pass writes to every object it
