@@ -178,7 +178,9 @@ def read_pages(ctx: RecordContext) -> None:
             if not (pt.ocr or keep) and ctx.page_count <= PACK_BOXES:
                 ctx.packed[pt.number] = _Packed(pt)
         if detect_now and pages:
-            ctx.pending.append(ctx.job.detector.start_many([(pt.text, pt.number) for pt in pages]))
+            # the last few pages of a long record go to the workers too: they have the model loaded
+            ctx.pending.append(ctx.job.detector.start_many([(pt.text, pt.number) for pt in pages],
+                                                           prefer_workers=True))
     if not ctx.pages:
         first = ctx.withheld[min(ctx.withheld)].reason if ctx.withheld else "no page"
         ctx.withhold(first if ctx.page_count == 1 else f"no page can be read ({first})")
