@@ -156,22 +156,35 @@ def redact_page(page: pymupdf.Page, boxes: list[RedactionBox], blank_images: boo
         baseline = box.baseline if rect.y0 < box.baseline <= rect.y1 + size else rect.y1 - 0.2 * size
         centre = rect.x0 + (rect.width - width) / 2
         visible = visible or pymupdf.TextWriter(page.rect, color=(1, 1, 1))
-        visible.append((centre, baseline), box.reason, font=_helv(), fontsize=size)
+        _show(visible, (centre, baseline), box.reason, size)
         # the code again, invisibly, across the rest of the box: a text extractor then reads the
         # line as one line ("... (SSN PI PI PI , cell ...") and not as two columns split by a gap
         invisible = invisible or pymupdf.TextWriter(page.rect, color=(1, 1, 1))
         x = rect.x0
         while x + width <= centre - (unit - width):
-            invisible.append((x, baseline), box.reason, font=_helv(), fontsize=size)
+            _show(invisible, (x, baseline), box.reason, size)
             x += unit
         x = centre + unit
         while x + width <= rect.x1:
-            invisible.append((x, baseline), box.reason, font=_helv(), fontsize=size)
+            _show(invisible, (x, baseline), box.reason, size)
             x += unit
         box.label, box.label_rect = box.reason, (rect.x0, baseline - 0.9 * size, rect.x1, baseline + 0.3 * size)
     if visible is not None:   # one text object per page: far faster than a call per label
         visible.write_text(page)
         invisible.write_text(page, render_mode=3)
+
+
+def _show(writer: pymupdf.TextWriter, pos: tuple[float, float], text: str, size: float) -> None:
+    """writer.append(pos, text, font=_helv(), fontsize=size), less its bookkeeping: append bounds
+    all the writer's text so far on every call (quadratic in a page's labels), to report a
+    rectangle nobody here reads. The same call into MuPDF, with the same arguments."""
+    try:
+        mupdf = pymupdf.mupdf
+        p = pymupdf.Point(pos) * writer.ictm
+        mupdf.fz_show_string(writer.this, _helv().this, mupdf.fz_make_matrix(size, 0, 0, size, p.x, p.y), text,
+                             0, 0, 0, mupdf.fz_text_language_from_string(None))
+    except AttributeError:     # another PyMuPDF inside: its own way
+        writer.append(pos, text, font=_helv(), fontsize=size)
 
 
 def slip_sheet(doc: pymupdf.Document, number: int, text: str) -> None:
