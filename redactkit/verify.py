@@ -145,11 +145,16 @@ def _check_pages(doc, pdf, pages: list[int], expected: Expected, ocr_reads: dict
         if n in expected.slips:
             problems += check_slip(n, doc, pdf, expected.slips[n])
             continue
-        texts = {"pdfium": _pdfium_text(pdf[n]), "mupdf": doc[n].get_text()}
-        boxes = [b for b in expected.boxes if b.page == n]
-        problems += check_under_boxes(n, doc[n], pdf[n], boxes)
+        page, pdf_page = doc[n], pdf[n]           # each engine's page read once, for all the checks
+        text_page = pdf_page.get_textpage()
+        try:
+            texts = {"pdfium": text_page.get_text_range(), "mupdf": page.get_text()}
+            boxes = [b for b in expected.boxes if b.page == n]
+            problems += check_under_boxes(n, page, pdf_page, boxes, text_page)
+        finally:
+            text_page.close()
         if n in expected.ocr_pages:
-            problems += check_scan(n, doc[n], texts["pdfium"], boxes)
+            problems += check_scan(n, page, texts["pdfium"], boxes)
             if n not in ocr_reads:
                 continue
             texts = {"ocr": ocr_reads[n]}
@@ -297,14 +302,16 @@ def _is_null(value) -> bool:
     return value is None or (isinstance(value, (pikepdf.Array, pikepdf.Dictionary)) and len(value) == 0)
 
 
-def check_under_boxes(n: int, page: pymupdf.Page, pdf_page, boxes: list[RedactionBox]) -> list[Problem]:
+def check_under_boxes(n: int, page: pymupdf.Page, pdf_page, boxes: list[RedactionBox],
+                      text_page=None) -> list[Problem]:
     """Characters under a box, in either engine. A box's own reason label (and a neighbour's that
-    reaches over it) is known by where it was drawn and what it says."""
+    reaches over it) is known by where it was drawn and what it says. `text_page`: PDFium's text
+    of the page when it was read already."""
     if not boxes:
         return []
     labels = [(b.label_rect, b.label) for b in boxes if b.label_rect and b.label]
     problems = []
-    for engine, chars in (("mupdf", _mupdf_chars(page)), ("pdfium", _pdfium_chars(pdf_page))):
+    for engine, chars in (("mupdf", _mupdf_chars(page)), ("pdfium", _pdfium_chars(pdf_page, text_page))):
         hidden = _hiding(chars, boxes, labels)
         if hidden:
             problems.append(Problem("text_under_box", n, engine, tuple(sorted({b.reason for b in hidden})),
@@ -471,15 +478,16 @@ def _mupdf_chars(page: pymupdf.Page) -> list[Char]:
     return out
 
 
-def _pdfium_chars(page) -> list[Char]:
+def _pdfium_chars(page, text_page=None) -> list[Char]:
     """PDFium's characters with their boxes: each character asked for by its index (the text of
     the whole page does not map to indexes one to one: generated line breaks, astral characters).
-    PDFium's own calls, with one set of boxes reused: the per-call wrapper costs more than PDFium."""
+    PDFium's own calls, with one set of boxes reused: the per-call wrapper costs more than PDFium.
+    `text_page`: the page's text as PDFium read it already (left open)."""
     import ctypes
 
     import pypdfium2.raw as raw
 
-    tp = page.get_textpage()
+    tp = text_page or page.get_textpage()
     h = page.get_height()
     out = []
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
@@ -494,7 +502,8 @@ def _pdfium_chars(page) -> list[Char]:
             c = chr(code) if 0 < code < 0x110000 else "?"
             out.append((c, left.value, h - top.value, right.value, h - bottom.value))
     finally:
-        tp.close()
+        if text_page is None:
+            tp.close()
     return out
 
 
