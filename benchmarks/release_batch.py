@@ -56,13 +56,13 @@ def main() -> None:
                                 ("rerun (all unchanged)", a.jobs, "out-parallel")):
             args = ["release", str(batch), "--out", str(base / out), "--json", "--jobs", str(jobs),
                     "--ledger", str(base / "ledger.jsonl")]
-            secs, mib, child, stdout, cpu = run("redactkit", args)
+            secs, mib, child, stdout, cpu, total = run("redactkit", args)
             runs = json.loads(stdout)["requests"]
             skipped = sum(r.get("skipped", False) for r in runs)
             pages = sum(r["pages"] for r in runs if not r.get("skipped"))
             rows.append((name, secs, mib, child, pages,
                          f"{len(runs)} requests, {skipped} skipped, exit {json.loads(stdout)['exit_code']}",
-                         sum(r["redactions"] for r in runs), stages(runs), cpu))
+                         sum(r["redactions"] for r in runs), stages(runs), cpu, total))
             print(f"{name}: {secs:.1f} s, {len(runs) / secs:.2f} requests/s")
         report(rows)
 

@@ -10,8 +10,10 @@ Densities: "ordinary" case notes carry about 16 identifiers a page (a date and t
 paragraph among longer prose), "dense" ones about 55 (names, street addresses, towns, ZIPs,
 phones, e-mails, Medicaid IDs and MRNs in every paragraph).
 
-Prints wall time, CPU seconds (the process and its workers), pages/s, peak memory of the main process and of the largest worker process
-(detection workers), and the seconds spent per stage (ingest, detect, apply, verify, package).
+Prints wall time, CPU seconds (the process and its workers), pages/s, peak memory of the main
+process and of the largest worker process (detection workers), the peak memory of all of them
+together (proportional set size: pages the workers share with their fork server count once), and
+the seconds spent per stage (ingest, detect, apply, verify, package).
 
 Builds a synthetic case file (Faker), then runs, each in a fresh process
 so that model loading is included and peak memory is that process's own:
@@ -36,9 +38,43 @@ from faker import Faker
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = r"""
-import resource, runpy, sys, time
+import os, resource, runpy, sys, threading, time
 target, argv = sys.argv[1], sys.argv[2:]
 sys.argv = [target] + argv
+peak = [0]
+
+
+def tree_pss():
+    # proportional set size of this process and all its descendants (the detection workers and the
+    # fork server they start from): shared pages count once, split between the processes sharing them
+    parent = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    parent[int(d)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                pass
+    mine, total = {os.getpid()}, 0
+    for _ in range(4):
+        mine |= {p for p, pp in parent.items() if pp in mine}
+    for p in mine:
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+        except (OSError, StopIteration, ValueError):
+            pass
+    return total
+
+
+def sample():
+    while True:
+        peak[0] = max(peak[0], tree_pss())
+        time.sleep(0.25)
+
+
+if os.path.exists("/proc/self/smaps_rollup"):
+    threading.Thread(target=sample, daemon=True).start()
 t = time.perf_counter()
 try:
     if target == "redactkit":
@@ -52,7 +88,7 @@ if "redactkit.detect.pool" in sys.modules:     # reap the detection workers, so 
     sys.modules["redactkit.detect.pool"].shutdown(wait=True)
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print("BENCH", secs, me.ru_maxrss, kids.ru_maxrss, me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime,
-      file=sys.stderr)
+      peak[0], file=sys.stderr)
 """
 
 
@@ -92,17 +128,19 @@ def build(root: Path, pages: int, category: str, seed: int = 7, density: str = "
     return req
 
 
-def run(target: str, args: list[str]) -> tuple[float, float, float, str, float]:
-    """Wall seconds, peak MiB of the process and of its largest child, its stdout, and the CPU
+def run(target: str, args: list[str]) -> tuple[float, float, float, str, float, float]:
+    """Wall seconds, peak MiB of the process and of its largest child, its stdout, the CPU
     seconds of the process and its children together (the machine may be shared: CPU seconds
-    say what the work cost, whatever else ran)."""
+    say what the work cost, whatever else ran), and the peak MiB of all of them together
+    (proportional set size, sampled every quarter second; 0 where /proc has none)."""
     res = subprocess.run([sys.executable, "-c", RUNNER, target, *args], capture_output=True, text=True,
                          cwd=ROOT, env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
     line = [ln for ln in res.stderr.splitlines() if ln.startswith("BENCH")]
     if not line:
         raise SystemExit(f"{target} failed:\n{res.stderr[-2000:]}")
-    _, secs, rss_kib, child_kib, cpu, child_cpu = line[-1].split()
-    return float(secs), int(rss_kib) / 1024, int(child_kib) / 1024, res.stdout, float(cpu) + float(child_cpu)
+    _, secs, rss_kib, child_kib, cpu, child_cpu, total_kib = line[-1].split()
+    return (float(secs), int(rss_kib) / 1024, int(child_kib) / 1024, res.stdout, float(cpu) + float(child_cpu),
+            int(total_kib) / 1024)
 
 
 def stages(summaries: list[dict]) -> dict[str, float]:
@@ -116,13 +154,13 @@ def stages(summaries: list[dict]) -> dict[str, float]:
 
 def report(rows: list[tuple]) -> None:
     """rows: (tool, wall s, peak MiB main, peak MiB largest worker, pages, status, redactions, stages,
-    CPU s)."""
-    print(f"{'tool':26} {'wall s':>7} {'CPU s':>6} {'pages/s':>8} {'MiB main':>9} {'MiB worker':>10} {'pages':>6}  "
-          f"status / redactions")
-    for name, secs, mib, child, pages, status, reds, _, cpu in rows:
-        print(f"{name:26} {secs:7.1f} {cpu:6.1f} {pages / secs:8.2f} {mib:9.0f} {child:10.0f} {pages:6d}  "
-              f"{status} / {reds}")
-    for name, *_, st, _ in rows:
+    CPU s, peak MiB of all processes together)."""
+    print(f"{'tool':26} {'wall s':>7} {'CPU s':>6} {'pages/s':>8} {'MiB main':>9} {'MiB worker':>10} "
+          f"{'MiB all':>8} {'pages':>6}  status / redactions")
+    for name, secs, mib, child, pages, status, reds, _, cpu, total in rows:
+        print(f"{name:26} {secs:7.1f} {cpu:6.1f} {pages / secs:8.2f} {mib:9.0f} {child:10.0f} {total:8.0f} "
+              f"{pages:6d}  {status} / {reds}")
+    for name, *_, st, _, _ in rows:
         if st:
             print(f"{name} seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in st.items()))
 
@@ -149,16 +187,17 @@ def main() -> None:
             if a.repeat > 1:
                 print(f"run {i + 1} of {a.repeat}")
             rows = []
-            secs, mib, child, out, cpu = run("redactkit", ["release", str(req), "--out", str(base / "out-redactkit"),
-                                                           "--json", "--force", "--ledger", str(base / "ledger.jsonl")])
+            secs, mib, child, out, cpu, total = run("redactkit", ["release", str(req), "--out",
+                                                                  str(base / "out-redactkit"), "--json", "--force",
+                                                                  "--ledger", str(base / "ledger.jsonl")])
             summary = json.loads(out)["requests"][0]
             rows.append(("redactkit (verified)", secs, mib, child, summary["pages"], summary["status"],
-                         summary["redactions"], stages([summary]), cpu))
+                         summary["redactions"], stages([summary]), cpu, total))
             walls.append(secs)
             cpus.append(cpu)
             if Path(a.naive).is_file():
-                secs, mib, child, _, cpu = run(a.naive, [str(req), "--out", str(base / "out-naive")])
-                rows.append(("naive peer (unverified)", secs, mib, child, a.pages, "-", "-", {}, cpu))
+                secs, mib, child, _, cpu, total = run(a.naive, [str(req), "--out", str(base / "out-naive")])
+                rows.append(("naive peer (unverified)", secs, mib, child, a.pages, "-", "-", {}, cpu, total))
                 ratios.append(secs / rows[0][1])
                 print(f"redactkit takes {rows[0][1] / secs:.2f} of the naive peer's wall time "
                       f"({secs / rows[0][1]:.2f}x faster)")

@@ -60,10 +60,11 @@ def main() -> None:
         t = time.perf_counter()
         req = build(Path(tmp), a.pages, a.category)
         print(f"built {a.pages} scanned pages in {time.perf_counter() - t:.1f} s")
-        secs, mib, child, out, cpu = run("redactkit", ["release", str(req), "--out", str(Path(tmp) / "out"), "--json",
+        secs, mib, child, out, cpu, total = run("redactkit", ["release", str(req), "--out", str(Path(tmp) / "out"), "--json",
                                                   "--ledger", str(Path(tmp) / "ledger.jsonl")])
         s = json.loads(out)["requests"][0]
-        report([("redactkit (scans)", secs, mib, child, s["pages"], s["status"], s["redactions"], stages([s]), cpu)])
+        report([("redactkit (scans)", secs, mib, child, s["pages"], s["status"], s["redactions"], stages([s]), cpu,
+                 total)])
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from .detect import Detector
 from .errors import ExitCode, InvalidRequest, OutputExists, PlanRefused, RedactkitError, UsageError
 from .ingest import Unreadable, discover, expand, max_bytes
 from .package import cover_sheet, keyed_hash, log_key, manifest, sha256_file, totals, write_json
-from .pipeline import RecordContext, planned_record, propose_record, release_record, review_record
+from .pipeline import REDACTION_LOG, RecordContext, planned_record, propose_record, release_record, review_record
 from .plan import Recipe, SecondLook, admit, consented, roster
 from .request import Request, check_out, load_request
 from .text import ValueIndex, norm, value_pattern
@@ -111,7 +111,6 @@ class Job:
         self.release_dir = staging / "release" if staging else None
         self.internal_dir = staging / "internal" if staging else None
         self.key = log_key()
-        self.log: list[dict] = []
         self.redacted: dict[str, Finding] = {}   # every value redacted in this request, with a finding
         self.released_special: set[str] = set()
         self.passwords = passwords
@@ -412,9 +411,7 @@ def _package(job: Job, outcomes: list[RecordOutcome], sources: list[Record], rev
     _verify_manifest(job, m)
     write_json(m, job.release_dir / "manifest.json")
     cover_sheet(m, job.release_dir / "manifest.pdf")
-    with (job.internal_dir / "redaction_log.jsonl").open("w", encoding="utf-8") as fh:
-        for entry in job.log:
-            fh.write(json.dumps(entry) + "\n")
+    (job.internal_dir / REDACTION_LOG).touch()     # written record by record (pipeline.remember)
     # what a rerun of a batch compares to skip this request when nothing changed
     write_json({"request_id": request.request_id, "recipe": recipe.name, "recipe_sha256": recipe.sha256,
                 "request_sha256": sha256_file(job.request_dir / "request.yaml"),

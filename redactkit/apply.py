@@ -149,10 +149,7 @@ def redact_page(page: pymupdf.Page, boxes: list[RedactionBox], blank_images: boo
     """Remove what lies under the boxes (text, image pixels), fill them black, and set each box's
     reason code once, centred, in white on the removed text's baseline (and invisibly across the
     rest of the box, for text extractors); each box remembers where its label went."""
-    for box in boxes:
-        rect = pymupdf.Rect(box.rect)
-        if not rect.is_empty:
-            page.add_redact_annot(rect, fill=(0, 0, 0), cross_out=False)
+    _add_redactions(page, [r for r in (pymupdf.Rect(box.rect) for box in boxes) if not r.is_empty])
     if blank_images:
         for info in page.get_image_info():
             rect = pymupdf.Rect(info["bbox"]) & page.rect
@@ -170,22 +167,70 @@ def redact_page(page: pymupdf.Page, boxes: list[RedactionBox], blank_images: boo
         baseline = box.baseline if rect.y0 < box.baseline <= rect.y1 + size else rect.y1 - 0.2 * size
         centre = rect.x0 + (rect.width - width) / 2
         visible = visible or pymupdf.TextWriter(page.rect, color=(1, 1, 1))
-        visible.append((centre, baseline), box.reason, font=_helv(), fontsize=size)
+        _show(visible, (centre, baseline), box.reason, size)
         # the code again, invisibly, across the rest of the box: a text extractor then reads the
         # line as one line ("... (SSN PI PI PI , cell ...") and not as two columns split by a gap
         invisible = invisible or pymupdf.TextWriter(page.rect, color=(1, 1, 1))
         x = rect.x0
         while x + width <= centre - (unit - width):
-            invisible.append((x, baseline), box.reason, font=_helv(), fontsize=size)
+            _show(invisible, (x, baseline), box.reason, size)
             x += unit
         x = centre + unit
         while x + width <= rect.x1:
-            invisible.append((x, baseline), box.reason, font=_helv(), fontsize=size)
+            _show(invisible, (x, baseline), box.reason, size)
             x += unit
         box.label, box.label_rect = box.reason, (rect.x0, baseline - 0.9 * size, rect.x1, baseline + 0.3 * size)
     if visible is not None:   # one text object per page: far faster than a call per label
         visible.write_text(page)
         invisible.write_text(page, render_mode=3)
+
+
+def _add_redactions(page: pymupdf.Page, rects: list[pymupdf.Rect]) -> None:
+    """page.add_redact_annot(rect, fill=(0, 0, 0), cross_out=False) for each rect, less its
+    bookkeeping: that call gives each annotation a name unique on the page by reading the names
+    of all the page's annotations first (quadratic in a page's boxes), and a Python object;
+    MuPDF's redaction reads neither, and both go with the annotations. The same MuPDF calls
+    otherwise, with the page unrotated meanwhile as add_redact_annot does."""
+    try:   # every call looked up first: another PyMuPDF inside goes its own way, before any annotation
+        m = pymupdf.mupdf
+        create, set_rect, from_quad, quad, new_rect = (m.pdf_create_annot, m.pdf_set_annot_rect, m.fz_rect_from_quad,
+                                                       m.fz_quad_from_rect, m.FzRect)
+        new_array, push, put, obj, update = (m.pdf_new_array, m.pdf_array_push_real, m.pdf_dict_put,
+                                             m.pdf_annot_obj, m.pdf_update_annot)
+        redact, ic, pdf_page = m.PDF_ANNOT_REDACT, pymupdf.PDF_NAME("IC"), page._pdf_page
+    except AttributeError:
+        for rect in rects:
+            page.add_redact_annot(rect, fill=(0, 0, 0), cross_out=False)
+        return
+    rotation = page.rotation
+    if rotation:
+        page.set_rotation(0)
+    try:
+        pdfpage = pdf_page()
+        for rect in rects:
+            annot = create(pdfpage, redact)
+            set_rect(annot, from_quad(quad(new_rect(*tuple(rect)))))
+            fill = new_array(pdfpage.doc(), 3)
+            for _ in range(3):
+                push(fill, 0)
+            put(obj(annot), ic, fill)
+            update(annot)
+    finally:
+        if rotation:
+            page.set_rotation(rotation)
+
+
+def _show(writer: pymupdf.TextWriter, pos: tuple[float, float], text: str, size: float) -> None:
+    """writer.append(pos, text, font=_helv(), fontsize=size), less its bookkeeping: append bounds
+    all the writer's text so far on every call (quadratic in a page's labels), to report a
+    rectangle nobody here reads. The same call into MuPDF, with the same arguments."""
+    try:
+        mupdf = pymupdf.mupdf
+        p = pymupdf.Point(pos) * writer.ictm
+        mupdf.fz_show_string(writer.this, _helv().this, mupdf.fz_make_matrix(size, 0, 0, size, p.x, p.y), text,
+                             0, 0, 0, mupdf.fz_text_language_from_string(None))
+    except AttributeError:     # another PyMuPDF inside: its own way
+        writer.append(pos, text, font=_helv(), fontsize=size)
 
 
 def slip_sheet(doc: pymupdf.Document, number: int, text: str) -> None:

@@ -15,6 +15,7 @@ place), not the record; the record is withheld only when nothing of it can be re
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from array import array
@@ -27,6 +28,7 @@ from . import bates as bates_mod
 from . import dedupe as dedupe_mod
 from . import heal as heal_mod
 from . import verify as verify_mod
+from .detect.pool import trim_memory
 from .errors import RedactkitError
 from .ingest import Unreadable, too_large, unsupported_reason
 from .ingest.pdf import open_record, page_text, read_pages_each
@@ -46,6 +48,7 @@ KEEP_BOXES = 64       # records up to this long keep their characters' boxes as 
 PACK_BOXES = 256      # longer ones, up to this long, keep them packed (about 160 kB a page); longer ones
                       # read them again when each page is redacted
 SECOND_LOOKS = 2      # passes of the second look before release
+REDACTION_LOG = "redaction_log.jsonl"   # in internal/
 
 
 @dataclass
@@ -69,6 +72,7 @@ class RecordContext:
     pending: list[Callable[[], list[list[Finding]]]] = field(default_factory=list)   # detection under way
     stamps: dict[int, bates_mod.Stamp] = field(default_factory=dict)     # each page's Bates stamp
     packed: dict[int, _Packed] = field(default_factory=dict, repr=False)   # boxes of pages read, packed
+    looks: list = field(default_factory=list)         # second looks under way: (pages, spans, pending)
     scan_source: bytes | None = field(default=None, repr=False)   # a scanned record before redaction
 
     @property
@@ -179,7 +183,9 @@ def read_pages(ctx: RecordContext) -> None:
             if not (pt.ocr or keep) and ctx.page_count <= PACK_BOXES:
                 ctx.packed[pt.number] = _Packed(pt)
         if detect_now and pages:
-            ctx.pending.append(ctx.job.detector.start_many([(pt.text, pt.number) for pt in pages]))
+            # the last few pages of a long record go to the workers too: they have the model loaded
+            ctx.pending.append(ctx.job.detector.start_many([(pt.text, pt.number) for pt in pages],
+                                                           prefer_workers=True))
     if not ctx.pages:
         first = ctx.withheld[min(ctx.withheld)].reason if ctx.withheld else "no page"
         ctx.withhold(first if ctx.page_count == 1 else f"no page can be read ({first})")
@@ -187,6 +193,10 @@ def read_pages(ctx: RecordContext) -> None:
 
 @stage("detect")
 def detect(ctx: RecordContext) -> None:
+    if ctx.pending:
+        # while the workers detect: the name tables that the request's shared values need
+        from .detect import names
+        names.load()
     for pending in ctx.pending:
         for found in pending():
             if found:
@@ -217,23 +227,43 @@ def decide(ctx: RecordContext) -> None:
 def second_look(ctx: RecordContext) -> None:
     """Detect again on each page as it will read once redacted (the verifier's own second look):
     a value whose context changed (a token left alone beside a removed name) is redacted now,
-    not found later on the release. At most SECOND_LOOKS passes."""
-    todo = list(ctx.pages)
-    for _ in range(SECOND_LOOKS):
-        # every page still to look at, at once (in the worker processes when they are running)
-        spans = {n: sorted((r.finding.start, r.finding.end) for r in ctx.redactions.setdefault(n, [])
-                           if r.decision == "redact" and r.finding.start >= 0) for n in todo}
-        found = ctx.job.second_look.start_many([(_masked(ctx.pages[n].text, spans[n]), n) for n in todo])()
-        again = []
-        for n, reds in zip(todo, found):
-            new = [replace(r, finding=replace(r.finding, found_on="second look")) for r in reds
-                   if not _inside(r.finding, spans[n])]
-            if new:
-                ctx.redactions[n].extend(new)
-                again.append(n)
-        todo = again
-        if not todo:
-            break
+    not found later on the release. At most SECOND_LOOKS passes.
+
+    The first pass starts here for every page, CHUNK pages a group (in the worker processes when
+    they are running); each group's results are taken, and its further passes made, when the
+    first of its pages is needed (`looked`): the redaction of the first pages then goes on while
+    the workers look at the next ones."""
+    pages = sorted(ctx.pages)
+    for i in range(0, len(pages), CHUNK):
+        group = pages[i:i + CHUNK]
+        spans = {n: _spans(ctx, n) for n in group}
+        ctx.looks.append((group, spans, ctx.job.second_look.start_many(
+            [(_masked(ctx.pages[n].text, spans[n]), n) for n in group])))
+
+
+@stage("detect")
+def looked(ctx: RecordContext, upto: int | None = None) -> None:
+    """The second look's results, for the pages up to `upto` (all of them when None)."""
+    while ctx.looks and (upto is None or ctx.looks[0][0][0] <= upto):
+        todo, spans, pending = ctx.looks.pop(0)
+        for _ in range(SECOND_LOOKS):
+            again = []
+            for n, reds in zip(todo, pending()):
+                new = [replace(r, finding=replace(r.finding, found_on="second look")) for r in reds
+                       if not _inside(r.finding, spans[n])]
+                if new:
+                    ctx.redactions[n].extend(new)
+                    again.append(n)
+            todo = again
+            if not todo:
+                break
+            spans = {n: _spans(ctx, n) for n in todo}
+            pending = ctx.job.second_look.start_many([(_masked(ctx.pages[n].text, spans[n]), n) for n in todo])
+
+
+def _spans(ctx: RecordContext, n: int) -> list[tuple[int, int]]:
+    return sorted((r.finding.start, r.finding.end) for r in ctx.redactions.setdefault(n, [])
+                  if r.decision == "redact" and r.finding.start >= 0)
 
 
 @stage("detect")
@@ -255,6 +285,7 @@ def redact(ctx: RecordContext) -> None:
         # the scanned pages as they were: the verifier compares the released pixels with them
         ctx.scan_source = ctx.doc.tobytes()
     for n in sorted(ctx.pages):
+        looked(ctx, upto=n)
         if n in ctx.withheld:
             continue
         pt = ctx.full_page(n)
@@ -282,6 +313,7 @@ def save(ctx: RecordContext) -> None:
     apply_mod.save(ctx.doc, ctx.output)
     ctx.job.page_counts[ctx.record.relpath] = ctx.page_count
     ctx.close()
+    trim_memory()     # the redacted document's memory, before the verifier reads the file
 
 
 @stage("verify")
@@ -289,6 +321,7 @@ def verify(ctx: RecordContext) -> None:
     """An independent read of the saved file (see redactkit.verify): typed problems."""
     ctx.problems = verify_mod.verify(ctx.output, heal_mod.expected(ctx), ctx.job.redetect_for_verification,
                                      ctx.job.spread)
+    trim_memory()
 
 
 @stage("verify")
@@ -306,18 +339,20 @@ def remember(ctx: RecordContext) -> None:
     for b in ctx.boxes:
         for r in b.covers:
             boxes_of.setdefault(id(r), []).append(b.rect)
-    for n, reds in ctx.redactions.items():
-        if n in ctx.withheld:
-            continue
-        for r in counted(reds):
-            counts[r.reason] = counts.get(r.reason, 0) + 1
-        for r in reds:
-            if r.decision == "redact":
-                job.redacted.setdefault(r.finding.text, r.finding)
-            elif r.finding.entity.startswith("SPECIAL_"):
-                job.released_special.add(r.finding.entity)
-            for box in boxes_of.get(id(r), [None]):
-                job.log.append(log_entry(job.key, rec.relpath, r, box))
+    # the internal redaction log is written as the records are remembered, not kept in memory
+    with (job.internal_dir / REDACTION_LOG).open("a", encoding="utf-8") as log:
+        for n, reds in ctx.redactions.items():
+            if n in ctx.withheld:
+                continue
+            for r in counted(reds):
+                counts[r.reason] = counts.get(r.reason, 0) + 1
+            for r in reds:
+                if r.decision == "redact":
+                    job.redacted.setdefault(r.finding.text, r.finding)
+                elif r.finding.entity.startswith("SPECIAL_"):
+                    job.released_special.add(r.finding.entity)
+                for box in boxes_of.get(id(r), [None]):
+                    log.write(json.dumps(log_entry(job.key, rec.relpath, r, box)) + "\n")
     withheld = [ctx.withheld[n] for n in sorted(ctx.withheld)]
     ctx.outcome = RecordOutcome(rec, "released", output_name=ctx.output.name, output_sha256=sha256_file(ctx.output),
                                 pages=job.page_counts[rec.relpath], redaction_counts=counts,
@@ -335,7 +370,7 @@ def planned_record(ctx: RecordContext) -> None:
 
 
 def review_record(ctx: RecordContext) -> None:
-    run(ctx, decide, second_look)
+    run(ctx, decide, second_look, looked)
 
 
 def release_record(ctx: RecordContext) -> RecordOutcome:

@@ -153,12 +153,17 @@ def _check_pages(doc, pdf, pages: list[int], expected: Expected, ocr_reads: dict
         if n in expected.slips:
             problems += check_slip(n, doc, pdf, expected.slips[n], parts)
             continue
-        texts = {"pdfium": _unstamped(_pdfium_text(pdf[n]), parts),
-                 "mupdf": _unstamped(doc[n].get_text(), parts)}
-        boxes = [b for b in expected.boxes if b.page == n]
-        problems += check_under_boxes(n, doc[n], pdf[n], boxes)
+        page, pdf_page = doc[n], pdf[n]           # each engine's page read once, for all the checks
+        text_page = pdf_page.get_textpage()
+        try:
+            texts = {"pdfium": _unstamped(text_page.get_text_range(), parts),
+                     "mupdf": _unstamped(page.get_text(), parts)}
+            boxes = [b for b in expected.boxes if b.page == n]
+            problems += check_under_boxes(n, page, pdf_page, boxes, text_page)
+        finally:
+            text_page.close()
         if n in expected.ocr_pages:
-            problems += check_scan(n, doc[n], texts["pdfium"], boxes)
+            problems += check_scan(n, page, texts["pdfium"], boxes)
             problems += check_values(n, texts, expected)            # the text layer
             if redetect is not None:
                 problems += check_redetect(n, texts["pdfium"], redetect)
@@ -310,14 +315,16 @@ def _is_null(value) -> bool:
     return value is None or (isinstance(value, (pikepdf.Array, pikepdf.Dictionary)) and len(value) == 0)
 
 
-def check_under_boxes(n: int, page: pymupdf.Page, pdf_page, boxes: list[RedactionBox]) -> list[Problem]:
+def check_under_boxes(n: int, page: pymupdf.Page, pdf_page, boxes: list[RedactionBox],
+                      text_page=None) -> list[Problem]:
     """Characters under a box, in either engine. A box's own reason label (and a neighbour's that
-    reaches over it) is known by where it was drawn and what it says."""
+    reaches over it) is known by where it was drawn and what it says. `text_page`: PDFium's text
+    of the page when it was read already."""
     if not boxes:
         return []
     labels = [(b.label_rect, b.label) for b in boxes if b.label_rect and b.label]
     problems = []
-    for engine, chars in (("mupdf", _mupdf_chars(page)), ("pdfium", _pdfium_chars(pdf_page))):
+    for engine, chars in (("mupdf", _mupdf_chars(page)), ("pdfium", _pdfium_chars(pdf_page, text_page))):
         hidden = _hiding(chars, boxes, labels)
         if hidden:
             problems.append(Problem("text_under_box", n, engine, tuple(sorted({b.reason for b in hidden})),
@@ -512,17 +519,18 @@ def _mupdf_chars(page: pymupdf.Page) -> list[Char]:
     return out
 
 
-def _pdfium_chars(page) -> list[Char]:
+def _pdfium_chars(page, text_page=None) -> list[Char]:
     """PDFium's characters with their boxes, in MuPDF's page coordinates (from the crop box's
     top-left corner: a page whose box does not start at 0,0, such as one made taller for its
     Bates stamp): each character asked for by its index (the text of the whole page does not map
     to indexes one to one: generated line breaks, astral characters). PDFium's own calls, with
-    one set of boxes reused: the per-call wrapper costs more than PDFium."""
+    one set of boxes reused: the per-call wrapper costs more than PDFium. `text_page`: the page's
+    text as PDFium read it already (left open)."""
     import ctypes
 
     import pypdfium2.raw as raw
 
-    tp = page.get_textpage()
+    tp = text_page or page.get_textpage()
     x0, _, _, y1 = page.get_bbox()    # the crop box within the media box, as MuPDF takes it
     out = []
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
@@ -537,7 +545,8 @@ def _pdfium_chars(page) -> list[Char]:
             c = chr(code) if 0 < code < 0x110000 else "?"
             out.append((c, left.value - x0, y1 - top.value, right.value - x0, y1 - bottom.value))
     finally:
-        tp.close()
+        if text_page is None:
+            tp.close()
     return out
 
 

@@ -134,3 +134,31 @@ def test_faces_in_a_scan_are_blanked_for_research(cli, tmp_path):
     assert not any(readable(v, seen) for v in MUST_REDACT)
     log = [json.loads(line) for line in (tmp_path / "out" / "internal" / "redaction_log.jsonl").open()]
     assert [e["entity"] for e in log if e["entity"] == "FACE"] == ["FACE"]
+
+
+def test_the_verifier_reads_whole_lines_around_boxes():
+    """The read-back of a released scan takes the lines that hold boxes, widened to the gaps
+    between lines: a band cut through a neighbouring line reads half-glyphs as words ("Alavir
+    thames matin"), which the verifier's name rules then take for people on every page."""
+    import numpy as np
+
+    from redactkit.ingest import scan
+
+    text = "\n".join(f"Line {i} of a letter from the neighbour, Mrs Alvarez, about the child." for i in range(30))
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_textbox(pymupdf.Rect(72, 72, 540, 720), text, fontsize=11, fontname="tiro")
+    scanned = pymupdf.open()
+    scanned.new_page(width=612, height=792).insert_image(pymupdf.Rect(0, 0, 612, 792),
+                                                          pixmap=page.get_pixmap(dpi=200, colorspace=pymupdf.csGRAY))
+    words = [w for w in page.get_text("words") if w[4] == "Alvarez,"]
+    rects = [(w[0], w[1] - 1, w[2], w[3] + 1) for w in words[3:6]]
+    zoom = scan.OCR_DPI / 72
+    pix = scan._blanked(scanned[0], rects)
+    blank = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, pix.n).min(axis=(1, 2)) >= scan.INK
+    bands = scan._band_rows(blank, rects, zoom)
+    assert bands and all(blank[y0] and blank[y1] for y0, y1 in bands)        # no line is cut
+    for r in rects:        # and each still holds at least half a line above and below its box
+        h = r[3] - r[1]
+        assert any(y0 <= int((r[1] - 0.6 * h) * zoom) and int((r[3] + 0.6 * h) * zoom) + 1 <= y1 for y0, y1 in bands)
+    assert pymupdf.Pixmap(scan._bands_png(scanned[0], rects)).height > sum(y1 - y0 for y0, y1 in bands)

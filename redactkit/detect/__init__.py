@@ -86,10 +86,10 @@ class Detector:
 
     def start_quick(self, items: list[tuple[str, int]]) -> Callable[[], list[list[Finding]]]:
         """quick() for many (text, page) items, in order: in the worker processes when they are
-        running and the items are many (a long record's second look), else here when called."""
+        running (a long record's second look), else here when called."""
         from . import pool
 
-        if len(items) >= pool.PARALLEL_MIN_PAGES and pool.workers() > 1 and pool.running():
+        if items and pool.workers() > 1 and pool.running():
             futures = pool.submit_quick(self.parties, self.with_ner, items)
             if futures is not None:
                 return lambda: pool.gather(futures) or [self.quick(text, page) for text, page in items]

@@ -144,11 +144,15 @@ def _entities_only(nlp) -> None:
     del spacy
 
 
-@lru_cache(maxsize=4)
 def analyzer(model: str | None = None, with_ner: bool = True):
     """An AnalyzerEngine with the recognizers of the "detect" profile (recipes/recognizers.yaml)
-    and, optionally, the spaCy NER."""
-    model = model or model_name()
+    and, optionally, the spaCy NER; one per model and choice, however it is asked for
+    (`analyzer()` and `analyzer(with_ner=True)` are the same engine, loaded once)."""
+    return _analyzer(model or model_name(), with_ner)
+
+
+@lru_cache(maxsize=4)
+def _analyzer(model: str, with_ner: bool):
     warnings.filterwarnings("ignore", module="spacy")
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer

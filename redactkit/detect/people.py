@@ -197,6 +197,16 @@ def _lexical(t: str) -> tuple[int, str, bool]:
     return bits, case, word
 
 
+def _labelled(text: str, start: int) -> bool:
+    """_LABEL before `start`. Every match ends in a colon (then spaces), or in "is", "of", "named",
+    "by" or "as" and then spaces: what ends otherwise is not searched (most words are not)."""
+    window = text[max(0, start - 24):start]
+    last = window.rstrip()[-1:]
+    if last == ":" or window[-1:].isspace() and last and (last in "sSfFdDyY" or not last.isascii()):
+        return bool(_LABEL.search(window))
+    return False
+
+
 def _bits(t: str) -> int:
     b = name_bits(t)
     if not b and len(t) >= 5 and _SURNAME_END.search(t) and not is_word(t):
@@ -400,7 +410,7 @@ class PopulationNameRecognizer(EntityRecognizer):
             # a label before: "Name: MAIKI KUPFFER", "Contact person: Zsálya Kis"
             # (an English word that is no listed name, or a place's first word, is the label's text
             # going on: "Attention:\nNational Government Services" on a form)
-            if prev is not None and len(tok.t) >= 2 and low not in STOP and _LABEL.search(text[max(0, tok.s - 24):tok.s]) \
+            if prev is not None and len(tok.t) >= 2 and low not in STOP and _labelled(text, tok.s) \
                     and (tok.case != "lower" and (tok.name or not tok.word) and low not in PLACE_START
                          or not tok.word and len(tok.t) >= 3):
                 j = i

@@ -128,7 +128,7 @@ def spread(fn, tasks: list[tuple]):
         try:
             for t in tasks:
                 pickle.dumps(t)
-            futures = [_pool.submit(fn, *t) for t in tasks]
+            futures = [_pool.submit(_trimmed, fn, *t) for t in tasks]
         except BrokenProcessPool:
             _broken()
         except Exception:     # not picklable (a test's stand-in, a closure): here, then
@@ -146,6 +146,24 @@ def spread(fn, tasks: list[tuple]):
                 out.append(fn(*t))
         return out
     return wait
+
+
+def _trimmed(fn, *args):
+    """fn(*args) in a worker, then what it freed handed back to the system (a verifier's read of
+    a long release is large, and the worker lives on)."""
+    try:
+        return fn(*args)
+    finally:
+        trim_memory()
+
+
+def trim_memory() -> None:
+    """Return freed heap memory to the system (glibc keeps it otherwise); nothing elsewhere."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def gather(futures) -> list[list[Finding]] | None:

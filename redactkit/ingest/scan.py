@@ -23,6 +23,7 @@ OCR_DPI = 300             # the most a page is rendered at for OCR
 MIN_OCR_DPI = 150         # a low-resolution scan is still rendered at this for Tesseract
 MAX_OCR_PIXELS = 16_000_000   # a page is never rendered larger than this for OCR (letter at 300 dpi: 8.4 M)
 PHOTO_LONG_SIDE = 11 * 72     # an image without a usable resolution becomes a page this long (points)
+INK = 160                 # a pixel darker than this (0-255 grey) is ink: a row without any is a gap between lines
 IMAGE_FRACTION = 0.25     # images covering this much of a page make it a scan candidate
 MIN_WORDLIKE = 0.6        # share of OCR tokens that must look like words or numbers
 MIN_OCR_CHARS = 20        # an image page reading as less than this is not released
@@ -339,40 +340,68 @@ def ocr_outside_many(doc: pymupdf.Document, rects_by_page: dict[int, list]) -> d
 
 
 def _blanked(page: pymupdf.Page, rects: list) -> pymupdf.Pixmap:
+    """The page rendered for OCR, each rect (and two pixels around it) painted white. Painted in
+    an array: Pixmap.set_rect sets each pixel with a call of its own (seconds a page)."""
+    import numpy as np
+
     dpi = ocr_dpi(page)
     zoom = dpi / 72
     pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csRGB)
+    img = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, pix.n).copy()
+    painted = False
     for r in rects:
         ir = (pymupdf.Rect(r) * pymupdf.Matrix(zoom, zoom)).irect & pix.irect
         if not ir.is_empty:
-            pix.set_rect(ir + (-2, -2, 2, 2), (255, 255, 255))
-    return pix
+            x0, y0, x1, y1 = ir + (-2, -2, 2, 2)     # as set_rect paints it: within the pixmap
+            img[max(0, y0):max(0, min(pix.height, y1)), max(0, x0):max(0, min(pix.width, x1))] = 255
+            painted = True
+    if not painted:
+        return pix
+    out = pymupdf.Pixmap(pymupdf.csRGB, pix.width, pix.height, np.ascontiguousarray(img).tobytes(), False)
+    out.set_dpi(pix.xres, pix.yres)
+    return out
 
 
 def _bands_png(page: pymupdf.Page, rects: list) -> bytes | None:
     """The page's lines that hold boxes, as one image: each box painted white, a band of the full
-    page width around each line of boxes (half a line above and below), the bands stacked."""
+    page width around each line of boxes (see _band_rows), the bands stacked."""
     import numpy as np
 
     if not rects:
         return None
     zoom = ocr_dpi(page) / 72      # as _blanked renders it
     pix = _blanked(page, rects)
-    spans = sorted((max(0.0, r[1] - 0.6 * (r[3] - r[1])), r[3] + 0.6 * (r[3] - r[1])) for r in rects)
-    merged: list[list[float]] = []
-    for y0, y1 in spans:
+    img = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, pix.n)
+    gap = np.full((12, pix.width, pix.n), 255, dtype=np.uint8)
+    parts = []
+    for y0, y1 in _band_rows(img.min(axis=(1, 2)) >= INK, rects, zoom):
+        parts += [img[y0:y1 + 1], gap]
+    stacked = np.ascontiguousarray(np.vstack(parts))
+    out = pymupdf.Pixmap(pymupdf.csRGB, stacked.shape[1], stacked.shape[0], stacked.tobytes(), False)
+    return out.tobytes("png")
+
+
+def _band_rows(blank, rects: list, zoom: float) -> list[list[int]]:
+    """Pixel rows (first, last) of the bands around the boxes: half a line above and below each
+    box, widened to the nearest row without ink (`blank`) within another line's height, so that
+    no neighbouring line is cut in two (half a line of glyphs reads as words that are not there);
+    bands that meet are merged."""
+    last = len(blank) - 1
+    rows = []
+    for r in rects:
+        h = r[3] - r[1]
+        top, bottom = min(last, int(max(0.0, r[1] - 0.6 * h) * zoom)), min(last, int((r[3] + 0.6 * h) * zoom) + 1)
+        reach = max(1, int(h * zoom))
+        up = next((y for y in range(top, max(-1, top - reach), -1) if blank[y]), top)
+        down = next((y for y in range(bottom, min(last, bottom + reach) + 1) if blank[y]), bottom)
+        rows.append((up, down))
+    merged: list[list[int]] = []
+    for y0, y1 in sorted(rows):
         if merged and y0 <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], y1)
         else:
             merged.append([y0, y1])
-    img = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, pix.n)
-    gap = np.full((12, pix.width, pix.n), 255, dtype=np.uint8)
-    parts = []
-    for y0, y1 in merged:
-        parts += [img[int(y0 * zoom):min(pix.height, int(y1 * zoom) + 1)], gap]
-    stacked = np.ascontiguousarray(np.vstack(parts))
-    out = pymupdf.Pixmap(pymupdf.csRGB, stacked.shape[1], stacked.shape[0], stacked.tobytes(), False)
-    return out.tobytes("png")
+    return merged
 
 
 def ocr_bands_many(doc: pymupdf.Document, rects_by_page: dict[int, list]) -> dict[int, str]:
