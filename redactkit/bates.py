@@ -167,12 +167,31 @@ def finish(job, outcomes: list) -> list:
         elif o.status == "duplicate" and o.duplicate_of in ranges:
             o = replace(o, bates=ranges[o.duplicate_of][:2])
         out.append(o)
-    for entry in job.log:
-        first = ranges.get(entry.get("record"))
-        if first is not None and entry.get("page"):
-            entry["bates"] = num.settings.number(first[2] + entry["page"] - 1)
-            entry["bates_range"] = f"{first[0]} - {first[1]}"
+    _number_log(job, num, ranges)
     return out
+
+
+def _number_log(job, num, ranges: dict) -> None:
+    """The Bates number of each entry's page into the internal redaction log, which the records
+    wrote as they were released (read and written a line at a time, replaced whole)."""
+    import json
+    import os
+
+    from .pipeline import REDACTION_LOG
+
+    path = job.internal_dir / REDACTION_LOG if getattr(job, "internal_dir", None) else None
+    if not ranges or path is None or not path.exists():
+        return
+    tmp = path.with_name(path.name + ".bates")
+    with path.open(encoding="utf-8") as src, tmp.open("w", encoding="utf-8") as dst:
+        for line in src:
+            entry = json.loads(line)
+            first = ranges.get(entry.get("record"))
+            if first is not None and entry.get("page"):
+                entry["bates"] = num.settings.number(first[2] + entry["page"] - 1)
+                entry["bates_range"] = f"{first[0]} - {first[1]}"
+            dst.write(json.dumps(entry) + "\n")
+    os.replace(tmp, path)
 
 
 def summary(job, outcomes: list) -> dict:

@@ -198,6 +198,7 @@ def test_recognizer_score_that_loses_a_kept_name_fails_then_update_writes_that_c
         return hits
 
     monkeypatch.setattr(roster.RosterRecognizer, "analyze", lower)
+    monkeypatch.setenv("REDACTKIT_WORKERS", "1")     # detection in this process, which has the change
     exp, old = _copy_expectation(tmp_path)
     seen = _record_runs(monkeypatch)
     code, output = cli("check", REQUESTS / PARENT, "--expected", exp, "--as-of", AS_OF, "--json")
