@@ -27,7 +27,7 @@ from . import apply as apply_mod
 from . import bates as bates_mod
 from .ingest.pdf import page_text
 from .text import value_pattern
-from .types import Finding, Redaction, WithheldPage
+from .types import Finding, PageText, Redaction, WithheldPage
 from .verify import DOCUMENT_KINDS, Expected, _pdfium_chars, verify
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def _redact_found(ctx: RecordContext) -> set[int]:
             continue
         if p.kind == "redetected":
             todo.setdefault(p.page, []).extend((r.finding.text, r) for r in p.findings)
-        elif p.kind == "value_readable" and p.engine != "ocr":
+        elif p.kind == "value_readable":
             for v in p.values:
                 src = next((r for r in ctx.redactions.get(p.page, ()) if r.decision == "redact"
                             and r.finding.text == v), None)
@@ -135,17 +135,29 @@ def _redact_found(ctx: RecordContext) -> set[int]:
                     out = replace(out, ocr=True)
                 reds: list[Redaction] = []
                 extra_rects = []
+                unplaced = []
                 for value, like in items:
                     rx = value_pattern(value)
                     hits = [m for m in rx.finditer(out.text) if not _in_label(out, m.start(), m.end(), ctx)]
-                    for m in hits:
-                        f = like.finding
-                        reds.append(Redaction(Finding(n, m.start(), m.end(), m.group(0), f.entity, f.score,
-                                                      f.detector, f.party, f.role, found_on="verification"),
-                                              "redact", like.reason))
+                    reds += [_found(n, m, like) for m in hits]
                     if not hits:   # MuPDF does not read it there: take PDFium's character boxes
-                        extra_rects += [(r, like) for r in _pdfium_rects(pdf[n], rx)]
+                        rects = _pdfium_rects(pdf[n], rx)
+                        extra_rects += [(r, like) for r in rects]
+                        if not rects:
+                            unplaced.append((rx, like))
                 boxes = apply_mod.boxes_for(out, reds)
+                if unplaced and out.ocr:
+                    # only OCR reads it (a scan's pixels): read the page as the verifier does, with
+                    # its boxes painted white, and take the characters' boxes from that reading
+                    seen = _ocr_read(doc[n], [b.rect for b in ctx.boxes if b.page == n]
+                                     + list(getattr(ctx.stamps.get(n), "rects", ())))
+                    if seen is not None:
+                        found = [_found(n, m, like) for rx, like in unplaced for m in rx.finditer(seen.text)]
+                        # kept without offsets: they are of the OCR reading, not of the page's text
+                        moved = {id(r): replace(r, finding=replace(r.finding, start=-1, end=-1)) for r in found}
+                        boxes += [replace(b, redaction=moved[id(b.redaction)], covers=tuple(moved[id(r)] for r in b.covers))
+                                  for b in apply_mod.boxes_for(seen, found)]
+                        reds += list(moved.values())
                 for rect, like in extra_rects:
                     red = Redaction(replace(like.finding, page=n, start=-1, end=-1, found_on="verification"),
                                     "redact", like.reason)
@@ -162,6 +174,42 @@ def _redact_found(ctx: RecordContext) -> set[int]:
 
     _rewrite(ctx, fix)
     return changed
+
+
+def _found(n: int, m, like: Redaction) -> Redaction:
+    """A redaction of match `m` on page `n`, as `like` was decided, found on verification."""
+    f = like.finding
+    return Redaction(Finding(n, m.start(), m.end(), m.group(0), f.entity, f.score, f.detector, f.party, f.role,
+                             found_on="verification"), "redact", like.reason)
+
+
+def _ocr_read(page: pymupdf.Page, rects: list) -> PageText | None:
+    """The page as OCR reads it with `rects` painted white (as the verifier reads a released
+    scan), each character's box in the page's coordinates; None when OCR cannot run."""
+    from .ingest import scan
+    from .ingest.pdf import _FLAGS
+
+    tessdata = scan.tessdata_dir()
+    if tessdata is None:
+        return None
+    try:
+        pix = scan._blanked(page, rects)
+        with scan.quiet_stderr():
+            data = pix.pdfocr_tobytes(language="eng", tessdata=tessdata)
+        with pymupdf.open("pdf", data) as ocr:
+            raw = ocr[0].get_text("rawdict", flags=_FLAGS)
+            sx, sy = page.rect.width / ocr[0].rect.width, page.rect.height / ocr[0].rect.height
+    except Exception:
+        return None
+    for block in raw["blocks"]:
+        for line in block.get("lines", ()):
+            for span in line["spans"]:
+                span["size"] *= sy
+                for ch in span["chars"]:
+                    x0, y0, x1, y1 = ch["bbox"]
+                    ch["bbox"] = (x0 * sx, y0 * sy, x1 * sx, y1 * sy)
+                    ch["origin"] = (ch["origin"][0] * sx, ch["origin"][1] * sy)
+    return page_text(page, raw)
 
 
 def _empty_strings(ctx: RecordContext) -> None:

@@ -163,3 +163,29 @@ def test_an_unreadable_page_is_withheld_alone(cli, tmp_path):
     assert "OCR" in row["withheld_pages"][0]["reason"]
     pages = [p.get_text() for p in pymupdf.open(tmp_path / "out" / "release" / "T-1-001.pdf")]
     assert len(pages) == 3 and "withheld in full" in pages[1] and "doing well" in pages[0]
+
+
+def test_a_value_only_ocr_reads_on_a_scan_is_redacted_in_its_pixels(cli, flagged, monkeypatch, tmp_path):
+    """Re-detection finds a value in what OCR reads from a released scan's pixels (on the line of a
+    redacted neighbour's name, which the verifier reads again), and nowhere in its text: healing reads the page by OCR with character boxes and blanks the value's pixels;
+    the page is released (not withheld), and OCR of the release no longer reads the value."""
+    from conftest import ocr_text
+    from test_scans import _scan_pdf
+
+    from redactkit import textlayer
+
+    monkeypatch.setattr(textlayer, "write_layer", lambda *a, **k: None)   # no text layer: only pixels
+    flagged("Zanzibar")
+    req = _request(tmp_path / "req", category="parent_guardian")
+    _scan_pdf(req / "records" / "investigation" / "letter.pdf",
+              "Dear worker,\n\nMateo played Zanzibar with Gustavo Lindqvist on Sunday.\n\n"
+              "Rosa Quintero said the porch light was off and he was crying.\n\nThank you.")
+    code, output = cli("release", req, "--out", tmp_path / "out", "--json")
+    assert code == 0, output
+    summary = json.loads(output)["requests"][0]
+    assert summary["pages_healed"] == 1 and summary["pages_withheld"] == 0, summary
+    seen = ocr_text(tmp_path / "out" / "release" / "T-1-001.pdf")
+    assert not readable("Zanzibar", seen) and not readable("Lindqvist", seen)
+    assert "porch light was off" in " ".join(seen.split())
+    log = [json.loads(line) for line in (tmp_path / "out" / "internal" / "redaction_log.jsonl").open()]
+    assert any(e["found_on"] == "verification" and e["box"] for e in log)
