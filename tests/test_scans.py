@@ -153,7 +153,7 @@ def test_the_verifier_reads_whole_lines_around_boxes():
                                                           pixmap=page.get_pixmap(dpi=200, colorspace=pymupdf.csGRAY))
     words = [w for w in page.get_text("words") if w[4] == "Alvarez,"]
     rects = [(w[0], w[1] - 1, w[2], w[3] + 1) for w in words[3:6]]
-    zoom = scan.OCR_DPI / 72
+    zoom = scan.ocr_dpi(scanned[0]) / 72          # as _blanked renders the page
     pix = scan._blanked(scanned[0], rects)
     blank = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, pix.n).min(axis=(1, 2)) >= scan.INK
     bands = scan._band_rows(blank, rects, zoom)
