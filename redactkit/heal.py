@@ -45,10 +45,13 @@ def heal(ctx: RecordContext) -> None:
         pages = _redact_found(ctx)
         if strings:
             _empty_strings(ctx)
+        # OCR reads again the scans that changed (all of them when string objects were emptied:
+        # one may be drawn on a page); the others' pixels are as they were read
+        ctx.ocr_reads = {} if strings else {n: t for n, t in ctx.ocr_reads.items() if n not in pages}
         if not pages and not strings:
             break
         passes += 1
-        _verify(ctx)
+        verify_again(ctx)
         ctx.healed |= pages - {p.page for p in ctx.problems}
     if not ctx.problems:
         return
@@ -66,7 +69,7 @@ def heal(ctx: RecordContext) -> None:
     _rewrite(ctx, lambda doc: [(apply_mod.slip_sheet(doc, n, slip_text(ctx, ctx.withheld[n])),
                                 bates_mod.restamp(ctx, doc, n)) for n in sorted(set(ctx.withheld) - slipped)])
     ctx.healed -= set(ctx.withheld)
-    _verify(ctx)
+    verify_again(ctx)
     if ctx.problems:
         ctx.withhold(f"verification failed after withholding pages: {ctx.problems[0]}")
 
@@ -80,7 +83,7 @@ def expected(ctx: RecordContext) -> Expected:
                     boxes=[b for b in ctx.boxes if b.page not in slips],
                     ocr_pages={n for n, pt in ctx.pages.items() if pt.ocr and n not in slips}, slips=slips,
                     stamps=dict(ctx.stamps),
-                    scan_source=ctx.scan_source)
+                    scan_source=ctx.scan_source, ocr_known=dict(ctx.ocr_reads))
 
 
 def slip_text(ctx: RecordContext, wp: WithheldPage) -> str:
@@ -272,8 +275,11 @@ def _rewrite(ctx: RecordContext, change) -> None:
     os.replace(tmp, ctx.output)
 
 
-def _verify(ctx: RecordContext) -> None:
-    ctx.problems = verify(ctx.output, expected(ctx), ctx.job.redetect_for_verification, ctx.job.spread)
+def verify_again(ctx: RecordContext) -> None:
+    """Verify the saved file: its problems into ctx.problems, what OCR read into ctx.ocr_reads."""
+    reads: dict[int, str] = {}
+    ctx.problems = verify(ctx.output, expected(ctx), ctx.job.redetect_for_verification, ctx.job.spread, reads)
+    ctx.ocr_reads = reads
 
 
 def _in_label(out, start: int, end: int, ctx: RecordContext) -> bool:

@@ -73,6 +73,7 @@ class RecordContext:
     stamps: dict[int, bates_mod.Stamp] = field(default_factory=dict)     # each page's Bates stamp
     packed: dict[int, _Packed] = field(default_factory=dict, repr=False)   # boxes of pages read, packed
     looks: list = field(default_factory=list)         # second looks under way: (pages, spans, pending)
+    ocr_reads: dict[int, str] = field(default_factory=dict, repr=False)   # what verification's OCR read, per scan page
     scan_source: bytes | None = field(default=None, repr=False)   # a scanned record before redaction
 
     @property
@@ -319,8 +320,7 @@ def save(ctx: RecordContext) -> None:
 @stage("verify")
 def verify(ctx: RecordContext) -> None:
     """An independent read of the saved file (see redactkit.verify): typed problems."""
-    ctx.problems = verify_mod.verify(ctx.output, heal_mod.expected(ctx), ctx.job.redetect_for_verification,
-                                     ctx.job.spread)
+    heal_mod.verify_again(ctx)
     trim_memory()
 
 

@@ -84,6 +84,9 @@ class Expected:
     slips: dict[int, str] = field(default_factory=dict)   # pages replaced by a slip sheet: its text
     stamps: dict = field(default_factory=dict)            # page -> bates.Stamp (its texts and rects)
     scan_source: bytes | None = field(default=None, repr=False)   # the scanned pages before redaction (a PDF)
+    # what OCR read on scanned pages at an earlier verification of this file, for the pages that
+    # have not changed since (healing changes a few pages): not read again
+    ocr_known: dict[int, str] = field(default_factory=dict, repr=False)
 
     def values(self, page: int) -> set[str]:
         return {r.finding.text for r in self.redactions.get(page, ())
@@ -103,10 +106,11 @@ SPREAD_PARTS = 6
 
 
 def verify(path: Path, expected: Expected, redetect: Redetect | None = None,
-           spread: Spread | None = None) -> list[Problem]:
+           spread: Spread | None = None, reads_out: dict[int, str] | None = None) -> list[Problem]:
     """Every problem of the saved PDF at `path`; an empty list means it may be released. With
     `spread`, a long record's pages are checked in parts at once (the document-level checks run
-    here meanwhile); the problems are the same, in the same order."""
+    here meanwhile); the problems are the same, in the same order. `reads_out` receives what OCR
+    read on each scanned page (see Expected.ocr_known)."""
     try:
         doc = pymupdf.open(path)
         pdf = pdfium.PdfDocument(str(path))
@@ -120,6 +124,8 @@ def verify(path: Path, expected: Expected, redetect: Redetect | None = None,
         problems += check_metadata(doc, pike)
         read_problems: list[Problem] = []
         ocr_reads = _ocr_reads(doc, pdf, expected, read_problems)
+        if reads_out is not None:
+            reads_out.update(ocr_reads)
         pages = list(range(doc.page_count))
         pending = None
         if spread is not None and len(pages) >= SPREAD_MIN:
@@ -435,14 +441,16 @@ def _ocr_reads(doc, pdf, expected: Expected, problems: list[Problem]) -> dict[in
     redacts decoded (a JPEG's pixels as its decoder saw them, an image with a mask in an ICC
     colour space), so a photo or a mixed-raster scan renders a little differently everywhere."""
     pages = sorted(expected.ocr_pages - set(expected.slips))
+    known = {n: expected.ocr_known[n] for n in pages if n in expected.ocr_known}
+    pages = [n for n in pages if n not in known]
     if not pages:
-        return {}
+        return known
     from .ingest import scan
     boxes = {n: [b.rect for b in expected.boxes if b.page == n] for n in pages}
     stamps = {n: list(getattr(expected.stamps.get(n), "rects", ())) for n in pages}
     try:
         if expected.scan_source is None:
-            return scan.ocr_outside_many(doc, {n: boxes[n] + stamps[n] for n in pages})
+            return {**known, **scan.ocr_outside_many(doc, {n: boxes[n] + stamps[n] for n in pages})}
         source = pdfium.PdfDocument(expected.scan_source)
         try:
             whole = [n for n in pages if not _same_outside(pdf[n], source[n], boxes[n] + stamps[n])]
@@ -451,7 +459,7 @@ def _ocr_reads(doc, pdf, expected: Expected, problems: list[Problem]) -> dict[in
         reads = scan.ocr_outside_many(doc, {n: boxes[n] + stamps[n] for n in whole}) if whole else {}
         # the stamp blanked too where a line with boxes is read (OCR could misread its number)
         bands = {n: boxes[n] + (stamps[n] if boxes[n] else []) for n in pages if n not in whole}
-        return {**reads, **(scan.ocr_bands_many(doc, bands) if bands else {})}
+        return {**known, **reads, **(scan.ocr_bands_many(doc, bands) if bands else {})}
     except Exception:
         problems.extend(Problem("scan_ocr", n, "ocr", detail="the released scan cannot be read back by OCR")
                         for n in pages)

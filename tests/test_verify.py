@@ -179,9 +179,9 @@ def test_a_scan_is_verified_where_it_changed(tmp_path, monkeypatch):
     save(doc, tmp_path / "ok.pdf")
     expected = Expected(1, {0: pt.text}, {0: [red]}, boxes, {0}, scan_source=source)
     assert verify(tmp_path / "ok.pdf", expected) == [] and read == ["ocr_bands_many"]
-    # changed elsewhere: the name written again as pixels, far from any box
+    # changed elsewhere: the name written again as pixels (in the letter's typeface), far from any box
     words = pymupdf.open()
-    words.new_page(width=300, height=40).insert_text((10, 28), "Gustavo Lindqvist", fontsize=20)
+    words.new_page(width=300, height=40).insert_text((10, 28), "Gustavo Lindqvist", fontsize=20, fontname="tiro")
     doc[0].insert_image(pymupdf.Rect(300, 650, 500, 677), pixmap=words[0].get_pixmap(dpi=200))
     save(doc, tmp_path / "changed.pdf")
     read.clear()
@@ -193,3 +193,24 @@ def test_a_scan_is_verified_where_it_changed(tmp_path, monkeypatch):
     problems = verify(tmp_path / "short.pdf", Expected(1, {0: pt.text}, {0: [red]}, boxes, {0}, scan_source=source),
                       redetect=lambda text, page: [surname] if "Lindqvist" in text else [])
     assert ("redetected", "ocr") in {(p.kind, p.engine) for p in problems}
+
+
+def test_a_verification_after_healing_reads_again_only_the_scans_that_changed(tmp_path, monkeypatch):
+    """What OCR read on a scanned page at the last verification is carried to the next one for
+    the pages healing did not change; a page it changed is read again."""
+    from redactkit.ingest import scan
+
+    read = []
+    real = scan.ocr_bands_many
+    monkeypatch.setattr(scan, "ocr_bands_many", lambda doc, rects: read.append(sorted(rects)) or real(doc, rects))
+    doc, pt, red, boxes, source = _redacted_scan(tmp_path)
+    save(doc, tmp_path / "ok.pdf")
+    reads: dict[int, str] = {}
+    assert verify(tmp_path / "ok.pdf", Expected(1, {0: pt.text}, {0: [red]}, boxes, {0}, scan_source=source),
+                  reads_out=reads) == []
+    assert read == [[0]] and "Lindqvist" not in reads[0] and reads[0].strip()
+    read.clear()
+    known = {0: reads[0] + "\nGustavo Lindqvist" * 2}     # as if it had read the name twice more
+    again = Expected(1, {0: pt.text}, {0: [red]}, boxes, {0}, scan_source=source, ocr_known=known)
+    problems = verify(tmp_path / "ok.pdf", again)
+    assert read == [] and ("value_readable", "ocr") in {(p.kind, p.engine) for p in problems}
