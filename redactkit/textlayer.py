@@ -84,15 +84,19 @@ def write_layer(page: pymupdf.Page, pt: PageText, spans: list[tuple[int, int]], 
         size = sorted(box.height for _, box in items)[len(items) // 2] / height
         if size < 1:
             continue
-        for word, box in items:
+        items.sort(key=lambda item: item[1].x0)
+        for k, (word, box) in enumerate(items):
             text = word.encode("cp1252", "replace")
             natural = pymupdf.get_text_length(text.decode("cp1252"), "helv", size)
             if natural <= 0:
                 continue
             scale = 100 * box.width / natural
             point = pymupdf.Point(box.x0, min(box.y0 + font.ascender * size, box.y1)) * to_pdf
+            # a space after each word but a line's last, as OCRmyPDF writes it: words set close
+            # together ("and I", which OCR read as one word) are not read as one by extractors
+            space = b" " if k < len(items) - 1 else b""
             ops.append(f"/{FONT} {size:.2f} Tf {scale:.2f} Tz 1 0 0 1 {point.x:.2f} {point.y:.2f} Tm "
-                       f"({_escape(text)}) Tj")
+                       f"({_escape(text + space)}) Tj")
     ops += ["ET", "Q"]
     _append(page, "\n".join(ops).encode("latin-1"))
     return len(words)

@@ -162,3 +162,29 @@ def test_the_verifier_reads_whole_lines_around_boxes():
         h = r[3] - r[1]
         assert any(y0 <= int((r[1] - 0.6 * h) * zoom) and int((r[3] + 0.6 * h) * zoom) + 1 <= y1 for y0, y1 in bands)
     assert pymupdf.Pixmap(scan._bands_png(scanned[0], rects)).height > sum(y1 - y0 for y0, y1 in bands)
+
+
+def test_ocr_words_joined_to_the_pronoun_are_parted_and_stay_parted_in_the_text_layer():
+    """Tesseract reads "I am" and "and I" set close together as "Iam" and "andI", which read as
+    names ("Iam" is one in the name lists); the space is put back (names that start so stay),
+    and the text layer writes a space after each word, so that PDFium does not join them again."""
+    import pypdfium2 as pdfium
+
+    from redactkit.ingest import scan
+    from redactkit.textlayer import write_layer
+    from redactkit.types import PageText
+
+    assert scan.unjoined("Iam writing andI live; thatI saw. Ido Cohen, Ian, Irene and IMAGE.") == \
+        "I am writing and I live; that I saw. Ido Cohen, Ian, Irene and IMAGE."
+    text, boxes, x = "", [], 72.0
+    for word in ("and", "I", "live", "near"):         # words 0.3 pt apart: read as one by gaps alone
+        for ch in word:
+            boxes.append((x, 100.0, x + 6, 112.0)); text += ch; x += 6
+        boxes.append(None); text += " "; x += 0.3
+    pt = PageText(0, text, boxes, [0 if b else -1 for b in boxes], [110.0 if b else 0.0 for b in boxes],
+                  [12.0 if b else 0.0 for b in boxes], 612, 792, ocr=True)
+    doc = pymupdf.open()
+    doc.new_page(width=612, height=792)
+    assert write_layer(doc[0], pt, [], []) == 4
+    read = pdfium.PdfDocument(doc.tobytes())[0].get_textpage().get_text_range()
+    assert read.split() == ["and", "I", "live", "near"]

