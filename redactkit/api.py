@@ -218,6 +218,12 @@ class Job:
                 f = self.redacted[value]
                 reds.append(Redaction(replace(f, start=s, end=e, text=text[s:e]), "redact", self.decide(f).reason or
                                       self.recipe.default_reason))
+        # a file's extension names its format, never a person ("unicode.msg" where "MSG" was redacted)
+        ext = _EXTENSION.search(text)
+        if ext:
+            reds = [r if r.finding.end <= ext.start() else
+                    replace(r, finding=replace(r.finding, end=ext.start(), text=text[r.finding.start:ext.start()]))
+                    for r in reds if r.finding.start < ext.start()]
         if not reds:
             return text
         for r in reds:
@@ -225,6 +231,9 @@ class Job:
         results = [RecognizerResult(r.reason, r.finding.start, r.finding.end, 1.0) for r in reds]
         operators = {r.reason: OperatorConfig("replace", {"new_value": f"[{r.reason}]"}) for r in reds}
         return _anonymizer().anonymize(text=text, analyzer_results=results, operators=operators).text
+
+
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")      # a file name's extension: its format, no one's name
 
 
 def _same_case(values: dict[str, Finding]) -> list[str]:
@@ -470,7 +479,8 @@ def _verify_manifest(job: Job, m: dict) -> None:
     must carry no redacted value. The rest is the recipe's fixed wording and the requester."""
     derived = [m["request"]["case_id"] or ""]
     for r in m["records"]:
-        derived += [r["source"], r.get("reason", ""), r.get("duplicate_of", {}).get("source", "")]
+        derived += [_EXTENSION.sub("", r["source"]), r.get("reason", ""),
+                    _EXTENSION.sub("", r.get("duplicate_of", {}).get("source", ""))]
     if _carries_redacted(job, "\n".join(derived)):
         raise RedactkitError("internal error: the manifest would carry a redacted value; nothing was released")
     # the Bates prefix and legend are printed on every page: a name or number redacted in the

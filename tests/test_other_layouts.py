@@ -94,3 +94,21 @@ def test_file_names_that_name_people_are_sanitised_in_the_manifest(cli, tmp_path
     manifest = (tmp_path / "out" / "release" / "manifest.json").read_text()
     assert "Vanderbilt" not in manifest and "Harold" not in manifest
     assert "[RI]" in json.loads(manifest)["records"][0]["source"]
+
+
+def test_a_file_extension_is_never_redacted_in_the_manifest(cli, tmp_path):
+    """A redacted value that is also a file's extension (a collateral called Tiff, a TIFF photo) is
+    redacted from the file's name, not from its extension: the manifest still says what format
+    each record is (a real case: "unicode.msg" became "unicode.[SH]")."""
+    parties = [{"name": "Mateo Quintero", "role": "child"}, {"name": "Rosa Quintero", "role": "parent"},
+               {"name": "Tiff Marlowe", "role": "collateral"}]
+    req = _request(tmp_path / "req", parties=parties)
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=400)
+    page.insert_textbox(pymupdf.Rect(40, 40, 572, 360), "Tiff called about Mateo on Monday. Tiff Marlowe said "
+                        "Rosa Quintero was at home with Mateo all evening.", fontsize=16, fontname="tiro")
+    page.get_pixmap(dpi=200, colorspace=pymupdf.csGRAY).pil_save(req / "records" / "investigation" / "tiff_visit.tiff")
+    code, output = cli("release", req, "--out", tmp_path / "out", "-q")
+    assert code == 0, output
+    source = json.loads((tmp_path / "out" / "release" / "manifest.json").read_text())["records"][0]["source"]
+    assert source.endswith("_visit.tiff") and "[TP]" in source, source
