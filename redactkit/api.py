@@ -39,7 +39,7 @@ from .package import cover_sheet, keyed_hash, log_key, manifest, sha256_file, to
 from .pipeline import REDACTION_LOG, RecordContext, planned_record, propose_record, release_record, review_record
 from .plan import Recipe, SecondLook, admit, consented, roster
 from .request import Request, check_out, load_request
-from .text import ValueIndex, norm, value_pattern
+from .text import FILE_EXTENSION, ValueIndex, norm, value_pattern
 from .types import Finding, Record, RecordOutcome, Redaction
 
 Progress = Callable[[str, int, int], None]   # (label, done, total); labels never carry names
@@ -218,12 +218,12 @@ class Job:
                 f = self.redacted[value]
                 reds.append(Redaction(replace(f, start=s, end=e, text=text[s:e]), "redact", self.decide(f).reason or
                                       self.recipe.default_reason))
-        # a file's extension names its format, never a person ("unicode.msg" where "MSG" was redacted)
-        ext = _EXTENSION.search(text)
-        if ext:
-            reds = [r if r.finding.end <= ext.start() else
+        # a file's extension names its format, never a person ("unicode.msg" where "MSG" was
+        # redacted; an attachment's label "letter.msg > scan.tif" has two)
+        for ext in reversed(list(_EXTENSION.finditer(text))):
+            reds = [r if r.finding.end <= ext.start() or r.finding.start >= ext.end() else
                     replace(r, finding=replace(r.finding, end=ext.start(), text=text[r.finding.start:ext.start()]))
-                    for r in reds if r.finding.start < ext.start()]
+                    for r in reds if not ext.start() <= r.finding.start < ext.end()]
         if not reds:
             return text
         for r in reds:
@@ -233,7 +233,7 @@ class Job:
         return _anonymizer().anonymize(text=text, analyzer_results=results, operators=operators).text
 
 
-_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")      # a file name's extension: its format, no one's name
+_EXTENSION = FILE_EXTENSION
 
 
 def _same_case(values: dict[str, Finding]) -> list[str]:

@@ -24,6 +24,8 @@ from typing import Callable
 
 import pymupdf
 
+from .text import FILE_EXTENSION
+
 PDF_NAME = "exemption_log.pdf"
 CSV_NAME = "exemption_log.csv"
 COLUMNS = ["bates", "record", "page", "reason_code", "information_withheld", "kind", "legal_basis",
@@ -196,7 +198,7 @@ def check(release_dir: Path, rows_: list[Row], reasons: dict, request_id: str,
         read = list(csv.reader(fh))
     if read[0] != COLUMNS or len(read) - 1 != len(rows_):
         return "the exemption log's CSV does not read back as written"
-    derived = "\n".join(f"{row[1]}\n{row[8]}" for row in read[1:])
+    derived = "\n".join(f"{FILE_EXTENSION.sub('', row[1])}\n{row[8]}" for row in read[1:])
     if carries(derived):
         return "the exemption log (CSV) would carry a redacted value"
     import pypdfium2 as pdfium
@@ -207,6 +209,7 @@ def check(release_dir: Path, rows_: list[Row], reasons: dict, request_id: str,
     finally:
         pdf.close()
     vocab = fixed_words(reasons, request_id)
+    text = FILE_EXTENSION.sub("", text)
     rest = " ".join(w for w in re.findall(r"\S+", text)
                     if not all(t.casefold() in vocab for t in re.findall(r"[^\W_]+", w)))
     if carries(rest):

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -152,15 +153,20 @@ def _redact_found(ctx: RecordContext) -> set[int]:
                 if unplaced and out.ocr:
                     # only OCR reads it (a scan's pixels): read the page as the verifier does, with
                     # its boxes painted white, and take the characters' boxes from that reading
-                    seen = _ocr_read(doc[n], [b.rect for b in ctx.boxes if b.page == n]
-                                     + list(getattr(ctx.stamps.get(n), "rects", ())))
-                    if seen is not None:
-                        found = [_found(n, m, like) for rx, like in unplaced for m in rx.finditer(seen.text)]
-                        # kept without offsets: they are of the OCR reading, not of the page's text
-                        moved = {id(r): replace(r, finding=replace(r.finding, start=-1, end=-1)) for r in found}
-                        boxes += [replace(b, redaction=moved[id(b.redaction)], covers=tuple(moved[id(r)] for r in b.covers))
-                                  for b in apply_mod.boxes_for(seen, found)]
-                        reds += list(moved.values())
+                    blank = [b.rect for b in ctx.boxes if b.page == n] + list(getattr(ctx.stamps.get(n), "rects", ()))
+                    reads = [r for r in (_ocr_read(doc[n], blank), _ocr_read(doc[n], blank, bands=True)) if r]
+                    for rx, like in unplaced:
+                        # exactly as the verifier read it, in the whole page or in the lines around
+                        # the boxes, else its nearest likeness (two OCR passes need not agree)
+                        exact = [(seen, m) for seen in reads for m in rx.finditer(seen.text)]
+                        near = [(seen, m) for seen in reads for m in _near(seen.text, like.finding.text)]
+                        for seen, m in exact or near:
+                            red = _found(n, m, like)
+                            # kept without offsets: they are of an OCR reading, not of the page's text
+                            kept = replace(red, finding=replace(red.finding, start=-1, end=-1))
+                            made = apply_mod.boxes_for(seen, [red])
+                            boxes += [replace(b, redaction=kept, covers=(kept,)) for b in made]
+                            reds += [kept] if made else []
                 for rect, like in extra_rects:
                     red = Redaction(replace(like.finding, page=n, start=-1, end=-1, found_on="verification"),
                                     "redact", like.reason)
@@ -186,9 +192,54 @@ def _found(n: int, m, like: Redaction) -> Redaction:
                              found_on="verification"), "redact", like.reason)
 
 
-def _ocr_read(page: pymupdf.Page, rects: list) -> PageText | None:
-    """The page as OCR reads it with `rects` painted white (as the verifier reads a released
-    scan), each character's box in the page's coordinates; None when OCR cannot run."""
+class _Span:
+    """A match-like span of a text (what _found takes from a regex match)."""
+
+    def __init__(self, text: str, start: int, end: int):
+        self._text, self._start, self._end = text, start, end
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self, _: int = 0) -> str:
+        return self._text[self._start:self._end]
+
+
+NEAR = 0.75      # how alike (difflib's ratio) a stretch of OCR text must be to a value to stand for it
+
+
+def _near(text: str, value: str) -> list[_Span]:
+    """Where OCR read `value` a little differently this time (a URL, a number on a screenshot: two
+    OCR passes over the same pixels need not agree): the stretch of `text` most like it, starting
+    at a word, if it is alike enough. Blanking a little more than the value is the safe side."""
+    from difflib import SequenceMatcher
+
+    want = value.casefold()
+    size = len(want)
+    if size < 3:
+        return []
+    best, where = 0.0, None
+    matcher = SequenceMatcher(autojunk=False)
+    matcher.set_seq2(want)
+    for m in re.finditer(r"\S+", text):
+        for length in range(max(1, size - 3), size + 4):
+            stretch = text[m.start():m.start() + length]
+            matcher.set_seq1(stretch.casefold())
+            if matcher.real_quick_ratio() < NEAR or matcher.quick_ratio() < NEAR:
+                continue
+            ratio = matcher.ratio()
+            if ratio > best:
+                best, where = ratio, (m.start(), m.start() + len(stretch.rstrip()))
+    return [_Span(text, *where)] if where and best >= NEAR else []
+
+
+def _ocr_read(page: pymupdf.Page, rects: list, bands: bool = False) -> PageText | None:
+    """The page as OCR reads it with `rects` painted white, as the verifier reads a released scan
+    (`bands`: only the lines that hold them, stacked), each character's box in the page's
+    coordinates; None when OCR cannot run."""
     from .ingest import scan
     from .ingest.pdf import _FLAGS
 
@@ -196,22 +247,36 @@ def _ocr_read(page: pymupdf.Page, rects: list) -> PageText | None:
     if tessdata is None:
         return None
     try:
-        pix = scan._blanked(page, rects)
+        if bands:
+            made = scan.bands_image(page, rects)
+            if made is None:
+                return None
+            pix, where, zoom = made
+        else:
+            pix, where, zoom = scan._blanked(page, rects), [], scan.ocr_dpi(page) / 72
         with scan.quiet_stderr():
             data = pix.pdfocr_tobytes(language="eng", tessdata=tessdata)
         with pymupdf.open("pdf", data) as ocr:
             raw = ocr[0].get_text("rawdict", flags=_FLAGS)
-            sx, sy = page.rect.width / ocr[0].rect.width, page.rect.height / ocr[0].rect.height
+            px = pix.width / ocr[0].rect.width            # the OCR page's points to the image's pixels
     except Exception:
         return None
+
+    def y(v: float) -> float:            # a y in the OCR page to the page's points
+        row = v * px
+        for at, y0, y1 in reversed(where):
+            if row >= at:
+                return (y0 + row - at) / zoom
+        return row / zoom
+
     for block in raw["blocks"]:
         for line in block.get("lines", ()):
             for span in line["spans"]:
-                span["size"] *= sy
+                span["size"] *= px / zoom
                 for ch in span["chars"]:
                     x0, y0, x1, y1 = ch["bbox"]
-                    ch["bbox"] = (x0 * sx, y0 * sy, x1 * sx, y1 * sy)
-                    ch["origin"] = (ch["origin"][0] * sx, ch["origin"][1] * sy)
+                    ch["bbox"] = (x0 * px / zoom, y(y0), x1 * px / zoom, y(y1))
+                    ch["origin"] = (ch["origin"][0] * px / zoom, y(ch["origin"][1]))
     return page_text(page, raw)
 
 

@@ -14,6 +14,11 @@ _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _APOSTROPHES = "'\u2019\u2018\u02bc"
 
 
+# a file name's extension (at the end of a label, or of a part of it: "letter.msg > scan.tif",
+# "records/a.pdf"): its format, no one's name; labels are read without them for redacted values
+FILE_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}(?=$|\s|/|\)|,)", re.MULTILINE)
+
+
 def norm(text: str) -> str:
     """Compare texts as a reader would: NFKC, whitespace collapsed, case folded, dashes and
     apostrophes unified, soft hyphens dropped."""

@@ -189,3 +189,32 @@ def test_a_value_only_ocr_reads_on_a_scan_is_redacted_in_its_pixels(cli, flagged
     assert "porch light was off" in " ".join(seen.split())
     log = [json.loads(line) for line in (tmp_path / "out" / "internal" / "redaction_log.jsonl").open()]
     assert any(e["found_on"] == "verification" and e["box"] for e in log)
+
+
+def test_healing_reads_a_scan_as_the_verifier_does_and_places_what_it_reads():
+    """Healing reads a released scan both ways the verifier may have (the whole page, and the lines
+    around the boxes stacked into one image) and maps each character back to its place on the
+    page; a value OCR reads a little differently this time is found by its likeness."""
+    from test_scans import LETTER, _pixels
+
+    from redactkit.heal import _near, _ocr_read
+
+    vector = pymupdf.open()
+    vector.new_page(width=612, height=792).insert_textbox(pymupdf.Rect(72, 90, 540, 700), LETTER, fontsize=12,
+                                                          fontname="tiro")
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_image(page.rect, pixmap=_pixels(LETTER))
+    box = vector[0].search_for("Lindqvist")[0]
+    for bands in (False, True):
+        seen = _ocr_read(page, [tuple(box)], bands=bands)
+        at = seen.text.find("Quarry")
+        assert at >= 0, (bands, seen.text)
+        got = pymupdf.Rect(seen.boxes[at]) | pymupdf.Rect(seen.boxes[at + 5])
+        want = vector[0].search_for("Quarry")[0]
+        assert abs(got.x0 - want.x0) < 4 and abs(got.y0 - want.y0) < 5 and abs(got.y1 - want.y1) < 5, (bands, got, want)
+        # painted white, as the verifier paints it (the signature, far from the box, is not in the bands)
+        assert seen.text.count("Lindqvist") == (0 if bands else 1), (bands, seen.text)
+    (m,) = _near("see <http:/www.gnu.orq/licenses/> for", "http://www.gnu.org/licenses/")
+    assert "http:/www.gnu.orq/licenses/" in m.group(0) and "see" not in m.group(0) and "for" not in m.group(0)
+    assert _near("nothing like it here at all", "http://www.gnu.org/licenses/") == []

@@ -386,6 +386,16 @@ def _blanked(page: pymupdf.Page, rects: list) -> pymupdf.Pixmap:
 def _bands_png(page: pymupdf.Page, rects: list) -> bytes | None:
     """The page's lines that hold boxes, as one image: each box painted white, a band of the full
     page width around each line of boxes (see _band_rows), the bands stacked."""
+    made = bands_image(page, rects)
+    return made[0].tobytes("png") if made else None
+
+
+BAND_GAP = 12        # white pixel rows between two stacked bands
+
+
+def bands_image(page: pymupdf.Page, rects: list) -> tuple[pymupdf.Pixmap, list[tuple[int, int, int]], float] | None:
+    """_bands_png's image, with where each band came from: (first row in the image, first and last
+    row on the page as rendered) per band, and the rendering's pixels per point."""
     import numpy as np
 
     if not rects:
@@ -393,13 +403,14 @@ def _bands_png(page: pymupdf.Page, rects: list) -> bytes | None:
     zoom = ocr_dpi(page) / 72      # as _blanked renders it
     pix = _blanked(page, rects)
     img = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, pix.n)
-    gap = np.full((12, pix.width, pix.n), 255, dtype=np.uint8)
-    parts = []
+    gap = np.full((BAND_GAP, pix.width, pix.n), 255, dtype=np.uint8)
+    parts, where, at = [], [], 0
     for y0, y1 in _band_rows(img.min(axis=(1, 2)) >= INK, rects, zoom):
         parts += [img[y0:y1 + 1], gap]
+        where.append((at, y0, y1))
+        at += y1 + 1 - y0 + BAND_GAP
     stacked = np.ascontiguousarray(np.vstack(parts))
-    out = pymupdf.Pixmap(pymupdf.csRGB, stacked.shape[1], stacked.shape[0], stacked.tobytes(), False)
-    return out.tobytes("png")
+    return pymupdf.Pixmap(pymupdf.csRGB, stacked.shape[1], stacked.shape[0], stacked.tobytes(), False), where, zoom
 
 
 def _band_rows(blank, rects: list, zoom: float) -> list[list[int]]:
