@@ -118,6 +118,17 @@ class Job:
         self.shared: dict[str, Finding] = {}     # values redacted anywhere in the request: found everywhere
         self.page_counts: dict[str, int] = {}
         self._shared_index: ValueIndex | None = None
+        self.files: list[RecordContext] = []     # the records given a released file's number (file_number)
+
+    def file_number(self, ctx: RecordContext) -> int:
+        """The number in the name of the record's released file (<request id>-001.pdf, -002, ...):
+        the records released are numbered one after another in release order, as their Bates
+        numbers run. A duplicate or a withheld record takes no number; one withheld after it was
+        given its number (when verified) gives it back. The records are released one at a time:
+        every record numbered before this one has its outcome."""
+        self.files = [c for c in self.files if c is not ctx and c.outcome is not None and c.outcome.status == "released"]
+        self.files.append(ctx)
+        return len(self.files)
 
     def decide(self, finding: Finding) -> Redaction:
         return self.recipe.decide(finding, self.consented, self.acp)

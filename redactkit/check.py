@@ -140,13 +140,15 @@ def _ocr(page) -> str:
     import numpy as np
     import pymupdf
 
-    from .ingest.scan import tessdata_dir
+    from .ingest.scan import quiet_stderr, tessdata_dir
 
     bitmap = page.render(scale=OCR_DPI / 72)
     rgb = np.ascontiguousarray(bitmap.to_numpy()[:, :, 2::-1])     # PDFium draws BGR(A)
     pix = pymupdf.Pixmap(pymupdf.csRGB, rgb.shape[1], rgb.shape[0], rgb.tobytes(), 0)
     pix.set_dpi(OCR_DPI, OCR_DPI)
-    doc = pymupdf.open("pdf", pix.pdfocr_tobytes(language="eng", tessdata=tessdata_dir()))
+    with quiet_stderr():      # Tesseract's own messages ("Line cannot be recognized!!") stay off the console
+        data = pix.pdfocr_tobytes(language="eng", tessdata=tessdata_dir())
+    doc = pymupdf.open("pdf", data)
     try:
         return "\n".join(p.get_text() for p in doc)
     finally:

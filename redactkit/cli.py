@@ -742,6 +742,24 @@ def run() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(ExitCode.ctrl_c)
+    finally:
+        stop_workers()
+
+
+def stop_workers() -> None:
+    """Stop the worker processes a command started (detection workers and their fork server, OCR
+    workers) and wait until they are gone, before the interpreter exits: nothing of theirs is left
+    to its teardown, which can print "Exception ignored in: ..." on the console after the
+    command's last line. (Each pool also stops itself at exit; here it happens first, in order.)"""
+    pool, scan, server = (sys.modules.get(f"redactkit.{m}") for m in ("detect.pool", "ingest.scan", "forkserver"))
+    stops = [lambda: pool.shutdown(wait=True)] if pool is not None else []
+    stops += [scan.shutdown] if scan is not None else []
+    stops += [server.stop] if server is not None else []     # started early (prestart) for a pool never made
+    for stop in stops:
+        try:
+            stop()
+        except Exception:  # noqa: BLE001, S110 - the command is over: its outcome stands, no traceback
+            pass
 
 
 if __name__ == "__main__":

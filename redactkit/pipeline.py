@@ -57,7 +57,7 @@ class RecordContext:
 
     job: Job
     record: Record
-    index: int                                        # 1-based place in the request (output name)
+    index: int                                        # 1-based place in the request
     doc: pymupdf.Document | None = None
     pages: dict[int, PageText] = field(default_factory=dict)     # text per page (boxes dropped when read again)
     findings: dict[int, list[Finding]] = field(default_factory=dict)
@@ -310,7 +310,7 @@ def sanitise(ctx: RecordContext) -> None:
 
 @stage("apply")
 def save(ctx: RecordContext) -> None:
-    ctx.output = ctx.job.release_dir / f"{ctx.job.request.request_id}-{ctx.index:03d}.pdf"
+    ctx.output = ctx.job.release_dir / f"{ctx.job.request.request_id}-{ctx.job.file_number(ctx):03d}.pdf"
     apply_mod.save(ctx.doc, ctx.output)
     ctx.job.page_counts[ctx.record.relpath] = ctx.page_count
     ctx.close()

@@ -212,3 +212,61 @@ def test_command_line_mistakes_are_reported_before_the_models_load(tmp_path):
 def test_dask_help_names_the_extra(cli):
     code, output = cli("release", "--help")
     assert code == 0 and "[dask]" in output
+
+
+def _long_and_scanned_request(root):
+    """A request as the console-noise reports had it: a 40-page text PDF (detected in the worker
+    processes, from their fork server) and a 3-page scan (read by the OCR worker processes)."""
+    import pymupdf
+    from test_other_layouts import _request
+    from test_scans import LETTER, _pixels
+
+    req = _request(root)
+    rec = req / "records" / "investigation"
+    doc = pymupdf.open()
+    for i in range(40):
+        page = doc.new_page(width=612, height=792)
+        page.insert_textbox(pymupdf.Rect(54, 54, 558, 738), f"Page {i + 1}\n\nOn March {i % 28 + 1}, 2025 worker "
+                            "Naomi Fairweather visited Rosa Quintero and Mateo at the office. Foster mother Priya "
+                            "Ramanathan (phone 203-555-0111) was present. The visit went well and the child was "
+                            "doing well in school. " * 3, fontsize=10, fontname="tiro")
+    doc.save(rec / "case_notes.pdf")
+    scan = pymupdf.open()
+    for _ in range(3):
+        page = scan.new_page(width=612, height=792)
+        page.insert_image(page.rect, pixmap=_pixels(LETTER))
+    scan.save(rec / "letters.pdf")
+    return req
+
+
+def test_no_console_noise_at_exit_after_worker_pools(tmp_path):
+    """After a release that used the detection workers and the OCR workers, the process ends
+    without "Exception ignored in: ..." or a traceback: every pool (and the detection workers' fork
+    server) is shut down while the interpreter is still whole, not left to its teardown. A hook
+    run last at exit names any pool still open (the noise itself depends on the teardown's order)."""
+    req = _long_and_scanned_request(tmp_path / "req")
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import atexit, multiprocessing, sys\n"
+        "def _left_open():\n"     # registered first: runs after every other exit handler
+        "    scan, pool = sys.modules.get('redactkit.ingest.scan'), sys.modules.get('redactkit.detect.pool')\n"
+        "    server = getattr(sys.modules.get('multiprocessing.forkserver'), '_forkserver', None)\n"
+        "    left = [name for name, there in (('OCR pool', getattr(scan, '_POOL', None) is not None),\n"
+        "            ('detection pool', getattr(pool, '_pool', None) is not None),\n"
+        "            ('fork server', getattr(server, '_forkserver_pid', None) is not None),\n"
+        "            ('worker processes', bool(multiprocessing.active_children()))) if there]\n"
+        "    if left and multiprocessing.parent_process() is None:\n"
+        "        print('left open at exit: ' + ', '.join(left), file=sys.stderr)\n"
+        "atexit.register(_left_open)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)]),
+           "REDACTKIT_LOG_KEY_FILE": str(tmp_path / "k"), "REDACTKIT_LEDGER": str(tmp_path / "ledger.jsonl"),
+           "REDACTKIT_WORKERS": "2", "REDACTKIT_OCR_WORKERS": "2"}
+    for run in range(2):
+        res = subprocess.run([sys.executable, "-m", "redactkit", "release", str(req), "--out", str(tmp_path / f"o{run}"),
+                              "-q"], capture_output=True, text=True, env=env, timeout=600, check=False)
+        assert res.returncode == 0, res.stdout + res.stderr
+        m = json.loads((tmp_path / f"o{run}" / "release" / "manifest.json").read_text())
+        assert [r["status"] for r in m["records"]] == ["released", "released"]
+        for noise in ("Exception ignored", "Traceback", "left open at exit"):
+            assert noise not in res.stderr, res.stderr

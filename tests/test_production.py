@@ -131,6 +131,56 @@ def test_the_attachment_forwarded_twice_is_released_once(released):
     assert sum("School meeting notes" in t for t in texts) == 1
 
 
+def test_released_files_are_numbered_one_after_another(released):
+    """The production sample has a duplicate among its records: the released files are still
+    numbered 001, 002, ... without a gap (the duplicate takes no number), in the manifest's order."""
+    out, m = released
+    names = [r["output"] for r in _released(m)]
+    assert names == [f"{RID}-{i:03d}.pdf" for i in range(1, len(names) + 1)]
+    assert sorted(p.name for p in (out / "release").glob(f"{RID}-*.pdf")) == names
+
+
+def test_a_duplicate_or_a_withheld_record_takes_no_file_number(cli, tmp_path):
+    from test_other_layouts import _request
+
+    req = _request(tmp_path / "req")
+    rec = req / "records" / "investigation"
+    for name, text in (("a_letter.pdf", "The neighbour Gustavo Lindqvist called about Mateo on Tuesday."),
+                       ("d_note.pdf", "Worker Naomi Fairweather visited Rosa Quintero at home.")):
+        doc = pymupdf.open()
+        doc.new_page().insert_textbox(pymupdf.Rect(72, 72, 540, 300), text, fontsize=11)
+        doc.save(rec / name)
+    shutil.copy(rec / "a_letter.pdf", rec / "b_copy.pdf")          # the same bytes: a duplicate
+    (rec / "c_broken.pdf").write_bytes(b"%PDF-1.7\nnot a PDF after all")   # cannot be read: withheld
+    code, output = cli("release", req, "--out", tmp_path / "out", "-q")
+    assert code == 5, output
+    m = json.loads((tmp_path / "out" / "release" / "manifest.json").read_text())
+    rows = [(r["source"].rsplit("/", 1)[1], r["status"], r["output"], (r.get("bates") or {}).get("first"))
+            for r in m["records"]]
+    assert rows == [("a_letter.pdf", "released", "T-1-001.pdf", "T-1-000001"),
+                    ("b_copy.pdf", "duplicate", None, None),
+                    ("c_broken.pdf", "withheld", None, None),
+                    ("d_note.pdf", "released", "T-1-002.pdf", "T-1-000002")]
+    assert m["records"][1]["duplicate_of"]["bates"]["first"] == "T-1-000001"
+    assert sorted(p.name for p in (tmp_path / "out" / "release").glob("T-1-*.pdf")) == ["T-1-001.pdf", "T-1-002.pdf"]
+
+
+def test_a_record_withheld_after_it_was_numbered_gives_its_file_number_back():
+    """Verification can withhold a record after its file was saved under its number: the next
+    record released takes that number (as it takes the Bates numbers)."""
+    from types import SimpleNamespace
+
+    from redactkit.api import Job
+
+    job = SimpleNamespace(files=[])
+    a, b, c = (SimpleNamespace(outcome=None) for _ in range(3))
+    assert Job.file_number(job, a) == 1
+    a.outcome = SimpleNamespace(status="released")
+    assert Job.file_number(job, b) == 2
+    b.outcome = SimpleNamespace(status="withheld")       # failed verification: its file was removed
+    assert Job.file_number(job, c) == 2
+
+
 def test_word_tracked_changes_and_comments_are_released_redacted(released):
     out, m = released
     plan = next(r for r in _released(m) if r["source"].endswith("case_plan.docx"))

@@ -188,3 +188,57 @@ def test_ocr_words_joined_to_the_pronoun_are_parted_and_stay_parted_in_the_text_
     assert write_layer(doc[0], pt, [], []) == 4
     read = pdfium.PdfDocument(doc.tobytes())[0].get_textpage().get_text_range()
     assert read.split() == ["and", "I", "live", "near"]
+
+
+def test_tesseract_messages_stay_off_the_console(tmp_path):
+    """Tesseract writes its own messages on a page it reads poorly ("Line cannot be recognized!!",
+    "Image too small to scale!!", "Warning: Invalid resolution 33 dpi") straight to file descriptor
+    2. `release` and `check`, in a process of their own as a user runs them, show none of them:
+    every OCR call (reading a scan, in this process and in the OCR workers, the verifier's,
+    healing's, check's) is made with descriptor 2 pointed elsewhere. A hook in every process makes
+    each OCR call write such a message there as Tesseract does (which messages Tesseract writes
+    depends on the page: a scanned page 120 inches wide, read at 33 dpi, makes it warn of the
+    resolution, but `check` would render that page at 300 dpi, 11 GB)."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    req = _request(tmp_path / "req")
+    rec = req / "records" / "investigation"
+    scans = pymupdf.open()          # two pages: read (and verified) by the OCR worker processes
+    for _ in range(2):
+        page = scans.new_page(width=612, height=792)
+        page.insert_image(page.rect, pixmap=_pixels(LETTER))
+    scans.save(rec / "letters.pdf")
+    _scan_pdf(rec / "letter.pdf", LETTER)       # one page: read in this process
+
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import os\n"
+        "import pymupdf\n"
+        "def _noisy(fn):\n"
+        "    def call(*a, **k):\n"
+        "        os.write(2, b'Line cannot be recognized!!\\n')\n"
+        "        return fn(*a, **k)\n"
+        "    return call\n"
+        "pymupdf.Page.get_textpage_ocr = _noisy(pymupdf.Page.get_textpage_ocr)\n"
+        "pymupdf.Pixmap.pdfocr_save = _noisy(pymupdf.Pixmap.pdfocr_save)\n"
+        "pymupdf.Pixmap.pdfocr_tobytes = _noisy(pymupdf.Pixmap.pdfocr_tobytes)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)]),
+           "REDACTKIT_LOG_KEY_FILE": str(tmp_path / "k"), "REDACTKIT_LEDGER": str(tmp_path / "ledger.jsonl"),
+           "REDACTKIT_OCR_WORKERS": "2"}
+    runs = {"release": ["release", str(req), "--out", str(tmp_path / "out"), "-q"],
+            "check": ["check", str(req), "--expected", str(tmp_path / "expected"), "--update", "-q"]}
+    for name, args in runs.items():
+        res = subprocess.run([sys.executable, "-m", "redactkit", *args], capture_output=True, text=True, env=env,
+                             timeout=600, check=False)
+        assert res.returncode in (0, 5), (name, res.stdout + res.stderr)
+        for message in ("Line cannot be recognized", "Invalid resolution", "Image too small", "Traceback"):
+            assert message not in res.stderr, (name, res.stderr)
+    m = json.loads((tmp_path / "out" / "release" / "manifest.json").read_text())
+    status = {r["source"].rsplit("/", 1)[-1]: r["status"] for r in m["records"]}
+    assert status == {"letters.pdf": "released", "letter.pdf": "released"}    # read by OCR, and verified
+    assert (tmp_path / "expected" / "req.json").exists()                 # check read the release back

@@ -28,6 +28,7 @@ PARALLEL_MIN_PAGES = 8     # fewer pages than this are detected in-process
 CHUNK_PAGES = 16           # pages per task sent to a worker (spaCy is a fifth faster on 16 than on 6)
 _pool: ProcessPoolExecutor | None = None
 _warned = False
+_exit_hook = False
 
 
 def workers() -> int:
@@ -61,13 +62,23 @@ def _quick_chunk(parties: tuple[Party, ...], with_ner: bool, items: list[tuple[s
 
 
 def _get_pool() -> ProcessPoolExecutor:
-    global _pool
+    global _pool, _exit_hook
     if _pool is None:
         # from the fork server, or spawned; never forked from this process: a forked copy of a
         # process with BLAS and OCR threads can deadlock
         _pool = ProcessPoolExecutor(max_workers=workers(), mp_context=forkserver.context(), initializer=_warm)
-        atexit.register(shutdown)
+        if not _exit_hook:
+            _exit_hook = True
+            atexit.register(_at_exit)
     return _pool
+
+
+def _at_exit() -> None:
+    """At exit, while the interpreter is still whole: the workers and their fork server are gone
+    before it tears its modules down. A pool left to that teardown is finalised after the modules
+    its finalisers use ("Exception ignored in: ... weakref_cb ... 'NoneType' object has no
+    attribute 'util'", "... _ConnectionBase.__del__" on the console at exit)."""
+    shutdown(wait=True)
 
 
 def running() -> bool:

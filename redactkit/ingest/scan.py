@@ -295,6 +295,7 @@ def pixels_blank_under(page: pymupdf.Page, rects: list) -> bool:
 # pixmaps; the main process keeps detection and redaction. REDACTKIT_OCR_WORKERS=1 runs in-process.
 
 _POOL = None
+_EXIT_HOOK = False
 
 
 def workers() -> int:
@@ -302,12 +303,27 @@ def workers() -> int:
 
 
 def _pool():
-    global _POOL
+    global _POOL, _EXIT_HOOK
     if _POOL is None:
+        import atexit
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
         _POOL = ProcessPoolExecutor(max_workers=workers(), mp_context=multiprocessing.get_context("spawn"))
+        if not _EXIT_HOOK:
+            _EXIT_HOOK = True
+            atexit.register(shutdown)
     return _POOL
+
+
+def shutdown() -> None:
+    """Stop the OCR workers and wait until they are gone; the next OCR across cores starts a new
+    pool. Run at exit (registered when the pool starts), while the interpreter is still whole: a
+    pool left to the interpreter's teardown is finalised after the modules its finalisers use,
+    and prints "Exception ignored in: ..." on the console."""
+    global _POOL
+    pool, _POOL = _POOL, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _ocr_page_raw(pdf: bytes, number: int, tessdata: str, flags: int) -> dict:
