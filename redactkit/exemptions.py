@@ -149,6 +149,9 @@ INTRO = ("This log lists every redaction in the records released to you, one row
          "in full are listed with the reason. The withheld information itself is never shown.")
 
 
+TABLE_ROWS = 200      # rows per table: a record's boxes go in tables of this many, each with its header
+
+
 def _pdf(request_id: str, rows_: list[Row], reasons: dict) -> bytes:
     from .package import html_pdf
 
@@ -159,12 +162,16 @@ def _pdf(request_id: str, rows_: list[Row], reasons: dict) -> bytes:
             f"<p>{sum(not r.in_full for r in rows_)} redaction(s); {sum(r.in_full == 'page' for r in rows_)} page(s) "
             f"and {len(records)} record(s) withheld in full.</p>"]
     head = "<table><tr><th>Bates</th><th>Code</th><th>Information withheld</th><th>Legal basis</th></tr>"
-    current = None
+    current, rows_in = None, 0
     for r in boxes:         # a table per released file (a row spanning the columns can stall the layout)
         if r.record != current:
             body.append("</table>" if current is not None else "")
-            current = r.record
+            current, rows_in = r.record, 0
             body.append(f"<p><b>{e(current)}</b> (Bates {e(r.record_range)})</p>{head}")
+        elif rows_in == TABLE_ROWS:         # MuPDF lays out a long table in more than linear time
+            body.append(f"</table>{head}")
+            rows_in = 0
+        rows_in += 1
         what = f"{e(r.label)} ({e(r.kind)})" + (f"<br/>{e(r.reason)}" if r.reason else "")
         body.append(f"<tr><td>{e(r.bates)}</td><td><b>{e(r.code)}</b></td><td>{what}</td><td>{e(r.basis)}</td></tr>")
     if current is not None:
