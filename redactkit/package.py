@@ -200,12 +200,14 @@ def _log_note(m: dict) -> str:
 MAX_LAYOUT_PAGES = 5000
 
 
-def html_pdf(body: str, css: str, widen: bool = False) -> bytes:
+def html_pdf(body: str | list[str], css: str, widen: bool = False) -> bytes:
     """A small HTML document laid out on US Letter pages with 0.75 in margins, as PDF bytes.
     Raises RuntimeError if the layout makes no progress (MuPDF's Story can place nothing on page
     after page for some tables) or runs past MAX_LAYOUT_PAGES pages. `widen`: content wider than
     the page (a table whose columns cannot shrink enough) would be cut off at the margin, so the
-    document is laid out again on pages as wide as it needs (Letter height, at most MAX_WIDTH)."""
+    document is laid out again on pages as wide as it needs (Letter height, at most MAX_WIDTH).
+    `body` as a list: parts laid out one after the other, each from a new page (a long document
+    laid out as one takes time quadratic in its length)."""
     width = 612.0
     for _ in range(4):
         data, widest = _html_pages(body, css, width)
@@ -218,25 +220,27 @@ def html_pdf(body: str, css: str, widen: bool = False) -> bytes:
 MAX_WIDTH = 2448.0   # points: four Letter widths (34 in), the widest page a converted document gets
 
 
-def _html_pages(body: str, css: str, width: float) -> tuple[bytes, float]:
+def _html_pages(body: str | list[str], css: str, width: float) -> tuple[bytes, float]:
     """The layout on pages `width` wide and Letter high, and the right edge of the widest content."""
-    story = pymupdf.Story(html=body, user_css=css)
     out = io.BytesIO()
     writer = pymupdf.DocumentWriter(out)
     page = pymupdf.Rect(0, 0, width, 792)
-    more, pages, stuck, widest = True, 0, 0, 0.0
-    while more:
-        dev = writer.begin_page(page)
-        more, filled = story.place(page + (54, 54, -54, -54))
-        filled = pymupdf.Rect(filled)
-        if not filled.is_empty:
-            widest = max(widest, filled.x1)
-        story.draw(dev)
-        writer.end_page()
-        pages += 1
-        stuck = stuck + 1 if more and (filled.is_empty or filled.height < 1) else 0
-        if more and (stuck >= 3 or pages >= MAX_LAYOUT_PAGES):
-            raise RuntimeError("the layout makes no progress")
+    pages, widest = 0, 0.0
+    for part in [body] if isinstance(body, str) else body:
+        story = pymupdf.Story(html=part, user_css=css)
+        more, stuck = True, 0
+        while more:
+            dev = writer.begin_page(page)
+            more, filled = story.place(page + (54, 54, -54, -54))
+            filled = pymupdf.Rect(filled)
+            if not filled.is_empty:
+                widest = max(widest, filled.x1)
+            story.draw(dev)
+            writer.end_page()
+            pages += 1
+            stuck = stuck + 1 if more and (filled.is_empty or filled.height < 1) else 0
+            if more and (stuck >= 3 or pages >= MAX_LAYOUT_PAGES):
+                raise RuntimeError("the layout makes no progress")
     writer.close()
     return out.getvalue(), widest
 
