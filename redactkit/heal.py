@@ -154,13 +154,14 @@ def _redact_found(ctx: RecordContext) -> set[int]:
                     # only OCR reads it (a scan's pixels): read the page as the verifier does, with
                     # its boxes painted white, and take the characters' boxes from that reading
                     blank = [b.rect for b in ctx.boxes if b.page == n] + list(getattr(ctx.stamps.get(n), "rects", ()))
-                    reads = [r for r in (_ocr_read(doc[n], blank), _ocr_read(doc[n], blank, bands=True)) if r]
+                    reads = _Reads(doc[n], blank)
                     for rx, like in unplaced:
                         # exactly as the verifier read it, in the whole page or in the lines around
-                        # the boxes, else its nearest likeness (two OCR passes need not agree)
-                        exact = [(seen, m) for seen in reads for m in rx.finditer(seen.text)]
-                        near = [(seen, m) for seen in reads for m in _near(seen.text, like.finding.text)]
-                        for seen, m in exact or near:
+                        # the boxes, else its nearest likeness (two OCR passes need not agree); the
+                        # second reading is made only when the first does not have it
+                        hits = reads.find(lambda text: list(rx.finditer(text))) or \
+                            reads.find(lambda text: _near(text, like.finding.text))
+                        for seen, m in hits:
                             red = _found(n, m, like)
                             # kept without offsets: they are of an OCR reading, not of the page's text
                             kept = replace(red, finding=replace(red.finding, start=-1, end=-1))
@@ -190,6 +191,25 @@ def _found(n: int, m, like: Redaction) -> Redaction:
     f = like.finding
     return Redaction(Finding(n, m.start(), m.end(), m.group(0), f.entity, f.score, f.detector, f.party, f.role,
                              found_on="verification"), "redact", like.reason)
+
+
+class _Reads:
+    """A released scan's OCR readings for healing, made when first needed: the whole page, then
+    the lines around the boxes (each about as costly as reading the page)."""
+
+    def __init__(self, page: pymupdf.Page, blank: list):
+        self.page, self.blank, self.made = page, blank, {}
+
+    def find(self, search) -> list:
+        """(reading, match) for the matches `search` finds in the first reading that has any."""
+        for bands in (False, True):
+            if bands not in self.made:
+                self.made[bands] = _ocr_read(self.page, self.blank, bands=bands)
+            seen = self.made[bands]
+            hits = search(seen.text) if seen is not None else []
+            if hits:
+                return [(seen, m) for m in hits]
+        return []
 
 
 class _Span:
