@@ -135,6 +135,17 @@ def _image_share(page) -> float:
     return area / (w * h) if w and h else 0.0
 
 
+def ocr_dpi(width: float, height: float) -> float:
+    """The resolution a page of this size (points) is read at: OCR_DPI, less for a page so large
+    that it would be more pixels than the pipeline's OCR ever renders (a 120-inch-wide scan at
+    300 dpi took 11.7 GB)."""
+    import math
+
+    from .ingest.scan import MAX_OCR_PIXELS
+
+    return min(float(OCR_DPI), 72 * math.sqrt(MAX_OCR_PIXELS / max(1.0, width * height)))
+
+
 def _ocr(page) -> str:
     """The page's pixels as PDFium draws them, read by Tesseract."""
     import numpy as np
@@ -142,10 +153,11 @@ def _ocr(page) -> str:
 
     from .ingest.scan import quiet_stderr, tessdata_dir
 
-    bitmap = page.render(scale=OCR_DPI / 72)
+    dpi = ocr_dpi(*page.get_size())
+    bitmap = page.render(scale=dpi / 72)
     rgb = np.ascontiguousarray(bitmap.to_numpy()[:, :, 2::-1])     # PDFium draws BGR(A)
     pix = pymupdf.Pixmap(pymupdf.csRGB, rgb.shape[1], rgb.shape[0], rgb.tobytes(), 0)
-    pix.set_dpi(OCR_DPI, OCR_DPI)
+    pix.set_dpi(round(dpi), round(dpi))
     with quiet_stderr():      # Tesseract's own messages ("Line cannot be recognized!!") stay off the console
         data = pix.pdfocr_tobytes(language="eng", tessdata=tessdata_dir())
     doc = pymupdf.open("pdf", data)

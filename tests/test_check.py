@@ -307,3 +307,14 @@ def test_update_moves_values_and_lists_the_change_without_values():
 def test_a_request_folder_that_does_not_exist_is_one_line(cli, tmp_path):
     code, output = cli("check", tmp_path / "no_such_folder")
     assert code == 2 and "no such folder" in output and "Traceback" not in output
+
+
+def test_the_check_reads_a_huge_page_in_bounded_pixels():
+    """`redactkit check` reads released scans by OCR at 300 dpi, but never renders a page to more
+    pixels than the pipeline's OCR does: a 120-inch-wide page at 300 dpi would be 86 million pixels."""
+    from redactkit.check import ocr_dpi
+    from redactkit.ingest.scan import MAX_OCR_PIXELS
+
+    assert ocr_dpi(612, 792) == 300
+    dpi = ocr_dpi(120 * 72, 11 * 72)
+    assert dpi < 300 and (120 * dpi) * (11 * dpi) <= MAX_OCR_PIXELS * 1.001
