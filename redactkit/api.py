@@ -231,7 +231,7 @@ class Job:
                                       self.recipe.default_reason))
         # a file's extension names its format, never a person ("unicode.msg" where "MSG" was
         # redacted; an attachment's label "letter.msg > scan.tif" has two)
-        for ext in reversed(list(_EXTENSION.finditer(text))):
+        for ext in reversed(list(FILE_EXTENSION.finditer(text))):
             reds = [r if r.finding.end <= ext.start() or r.finding.start >= ext.end() else
                     replace(r, finding=replace(r.finding, end=ext.start(), text=text[r.finding.start:ext.start()]))
                     for r in reds if not ext.start() <= r.finding.start < ext.end()]
@@ -242,9 +242,6 @@ class Job:
         results = [RecognizerResult(r.reason, r.finding.start, r.finding.end, 1.0) for r in reds]
         operators = {r.reason: OperatorConfig("replace", {"new_value": f"[{r.reason}]"}) for r in reds}
         return _anonymizer().anonymize(text=text, analyzer_results=results, operators=operators).text
-
-
-_EXTENSION = FILE_EXTENSION
 
 
 def _same_case(values: dict[str, Finding]) -> list[str]:
@@ -490,8 +487,8 @@ def _verify_manifest(job: Job, m: dict) -> None:
     must carry no redacted value. The rest is the recipe's fixed wording and the requester."""
     derived = [m["request"]["case_id"] or ""]
     for r in m["records"]:
-        derived += [_EXTENSION.sub("", r["source"]), r.get("reason", ""),
-                    _EXTENSION.sub("", r.get("duplicate_of", {}).get("source", ""))]
+        derived += [FILE_EXTENSION.sub("", r["source"]), r.get("reason", ""),
+                    FILE_EXTENSION.sub("", r.get("duplicate_of", {}).get("source", ""))]
     if _carries_redacted(job, "\n".join(derived)):
         raise RedactkitError("internal error: the manifest would carry a redacted value; nothing was released")
     # the Bates prefix and legend are printed on every page: a name or number redacted in the

@@ -142,8 +142,8 @@ def _redact_found(ctx: RecordContext) -> set[int]:
                 unplaced = []
                 for value, like in items:
                     rx = value_pattern(value)
-                    hits = [m for m in rx.finditer(out.text) if not _in_label(out, m.start(), m.end(), ctx)]
-                    reds += [_found(n, m, like) for m in hits]
+                    hits = [m.span() for m in rx.finditer(out.text) if not _in_label(out, m.start(), m.end(), ctx)]
+                    reds += [_found(n, out.text, span, like) for span in hits]
                     if not hits:   # MuPDF does not read it there: take PDFium's character boxes
                         rects = _pdfium_rects(pdf[n], rx)
                         extra_rects += [(r, like) for r in rects]
@@ -159,10 +159,10 @@ def _redact_found(ctx: RecordContext) -> set[int]:
                         # exactly as the verifier read it, in the whole page or in the lines around
                         # the boxes, else its nearest likeness (two OCR passes need not agree); the
                         # second reading is made only when the first does not have it
-                        hits = reads.find(lambda text: list(rx.finditer(text))) or \
+                        hits = reads.find(lambda text: [m.span() for m in rx.finditer(text)]) or \
                             reads.find(lambda text: _near(text, like.finding.text))
-                        for seen, m in hits:
-                            red = _found(n, m, like)
+                        for seen, span in hits:
+                            red = _found(n, seen.text, span, like)
                             # kept without offsets: they are of an OCR reading, not of the page's text
                             kept = replace(red, finding=replace(red.finding, start=-1, end=-1))
                             made = apply_mod.boxes_for(seen, [red])
@@ -186,10 +186,10 @@ def _redact_found(ctx: RecordContext) -> set[int]:
     return changed
 
 
-def _found(n: int, m, like: Redaction) -> Redaction:
-    """A redaction of match `m` on page `n`, as `like` was decided, found on verification."""
-    f = like.finding
-    return Redaction(Finding(n, m.start(), m.end(), m.group(0), f.entity, f.score, f.detector, f.party, f.role,
+def _found(n: int, text: str, span: tuple[int, int], like: Redaction) -> Redaction:
+    """A redaction of `text`[span] on page `n`, as `like` was decided, found on verification."""
+    f, (start, end) = like.finding, span
+    return Redaction(Finding(n, start, end, text[start:end], f.entity, f.score, f.detector, f.party, f.role,
                              found_on="verification"), "redact", like.reason)
 
 
@@ -201,37 +201,21 @@ class _Reads:
         self.page, self.blank, self.made = page, blank, {}
 
     def find(self, search) -> list:
-        """(reading, match) for the matches `search` finds in the first reading that has any."""
+        """(reading, span) for the spans `search` finds in the first reading that has any."""
         for bands in (False, True):
             if bands not in self.made:
                 self.made[bands] = _ocr_read(self.page, self.blank, bands=bands)
             seen = self.made[bands]
             hits = search(seen.text) if seen is not None else []
             if hits:
-                return [(seen, m) for m in hits]
+                return [(seen, span) for span in hits]
         return []
-
-
-class _Span:
-    """A match-like span of a text (what _found takes from a regex match)."""
-
-    def __init__(self, text: str, start: int, end: int):
-        self._text, self._start, self._end = text, start, end
-
-    def start(self) -> int:
-        return self._start
-
-    def end(self) -> int:
-        return self._end
-
-    def group(self, _: int = 0) -> str:
-        return self._text[self._start:self._end]
 
 
 NEAR = 0.75      # how alike (difflib's ratio) a stretch of OCR text must be to a value to stand for it
 
 
-def _near(text: str, value: str) -> list[_Span]:
+def _near(text: str, value: str) -> list[tuple[int, int]]:
     """Where OCR read `value` a little differently this time (a URL, a number on a screenshot: two
     OCR passes over the same pixels need not agree): the stretch of `text` most like it, starting
     at a word, if it is alike enough. Blanking a little more than the value is the safe side."""
@@ -253,51 +237,17 @@ def _near(text: str, value: str) -> list[_Span]:
             ratio = matcher.ratio()
             if ratio > best:
                 best, where = ratio, (m.start(), m.start() + len(stretch.rstrip()))
-    return [_Span(text, *where)] if where and best >= NEAR else []
+    return [where] if where and best >= NEAR else []
 
 
 def _ocr_read(page: pymupdf.Page, rects: list, bands: bool = False) -> PageText | None:
     """The page as OCR reads it with `rects` painted white, as the verifier reads a released scan
-    (`bands`: only the lines that hold them, stacked), each character's box in the page's
-    coordinates; None when OCR cannot run."""
+    (`bands`: only the lines that hold them), each character in its place on the page; None when
+    OCR cannot run."""
     from .ingest import scan
-    from .ingest.pdf import _FLAGS
 
-    tessdata = scan.tessdata_dir()
-    if tessdata is None:
-        return None
-    try:
-        if bands:
-            made = scan.bands_image(page, rects)
-            if made is None:
-                return None
-            pix, where, zoom = made
-        else:
-            pix, where, zoom = scan._blanked(page, rects), [], scan.ocr_dpi(page) / 72
-        with scan.quiet_stderr():
-            data = pix.pdfocr_tobytes(language="eng", tessdata=tessdata)
-        with pymupdf.open("pdf", data) as ocr:
-            raw = ocr[0].get_text("rawdict", flags=_FLAGS)
-            px = pix.width / ocr[0].rect.width            # the OCR page's points to the image's pixels
-    except Exception:
-        return None
-
-    def y(v: float) -> float:            # a y in the OCR page to the page's points
-        row = v * px
-        for at, y0, y1 in reversed(where):
-            if row >= at:
-                return (y0 + row - at) / zoom
-        return row / zoom
-
-    for block in raw["blocks"]:
-        for line in block.get("lines", ()):
-            for span in line["spans"]:
-                span["size"] *= px / zoom
-                for ch in span["chars"]:
-                    x0, y0, x1, y1 = ch["bbox"]
-                    ch["bbox"] = (x0 * px / zoom, y(y0), x1 * px / zoom, y(y1))
-                    ch["origin"] = (ch["origin"][0] * px / zoom, y(ch["origin"][1]))
-    return page_text(page, raw)
+    raw = scan.ocr_raw(page, rects, bands)
+    return page_text(page, raw) if raw is not None else None
 
 
 def _empty_strings(ctx: RecordContext) -> None:

@@ -334,12 +334,54 @@ def _ocr_page_raw(pdf: bytes, number: int, tessdata: str, flags: int) -> dict:
     return page.get_text("rawdict", flags=flags, textpage=tp)
 
 
-def _ocr_png(png: bytes, tessdata: str) -> str:
-    pix = pymupdf.Pixmap(png)
+def _pdfocr(pix: pymupdf.Pixmap, tessdata: str) -> pymupdf.Document:
+    """The image read by Tesseract: a one-page PDF with the image and its invisible OCR text."""
     with quiet_stderr():
         data = pix.pdfocr_tobytes(language="eng", tessdata=tessdata)
-    ocr = pymupdf.open("pdf", data)
+    return pymupdf.open("pdf", data)
+
+
+def _ocr_png(png: bytes, tessdata: str) -> str:
+    ocr = _pdfocr(pymupdf.Pixmap(png), tessdata)
     return unjoined(ocr[0].get_text())
+
+
+def ocr_raw(page: pymupdf.Page, rects: list, bands: bool = False) -> dict | None:
+    """What ocr_outside (`bands`: ocr_bands_many) reads on the page, as a rawdict whose characters
+    stand in their places on the page (a band's rows mapped back to the rows it was cut from);
+    None when OCR cannot run or the page has no boxes for its bands."""
+    from .pdf import _FLAGS
+
+    tessdata = tessdata_dir()
+    if tessdata is None:
+        return None
+    try:
+        made = bands_image(page, rects) if bands else (_blanked(page, rects), [], ocr_dpi(page) / 72)
+        if made is None:
+            return None
+        pix, where, zoom = made
+        with _pdfocr(pix, tessdata) as ocr:
+            raw = ocr[0].get_text("rawdict", flags=_FLAGS)
+            px = pix.width / ocr[0].rect.width            # the OCR page's points to the image's pixels
+    except Exception:
+        return None
+
+    def y(v: float) -> float:            # a y in the OCR page to the page's points
+        row = v * px
+        for at, y0, _ in reversed(where):
+            if row >= at:
+                return (y0 + row - at) / zoom
+        return row / zoom
+
+    for block in raw["blocks"]:
+        for line in block.get("lines", ()):
+            for span in line["spans"]:
+                span["size"] *= px / zoom
+                for ch in span["chars"]:
+                    x0, y0, x1, y1 = ch["bbox"]
+                    ch["bbox"] = (x0 * px / zoom, y(y0), x1 * px / zoom, y(y1))
+                    ch["origin"] = (ch["origin"][0] * px / zoom, y(ch["origin"][1]))
+    return raw
 
 
 def ocr_pages_raw(doc: pymupdf.Document, numbers: list[int], flags: int) -> dict[int, dict]:
