@@ -565,7 +565,14 @@ def read_pages_each(doc: pymupdf.Document, numbers=None) -> tuple[list[PageText]
         for number, raw in raws.items():
             try:
                 pt = page_text(doc[number], raw)
-                scan.check_quality(pt.text, number)
+                try:
+                    scan.check_quality(pt.text, number)
+                except Unreadable:
+                    again = scan.ocr_raw_again(doc[number], _FLAGS)
+                    if again is None:
+                        raise
+                    pt = page_text(doc[number], again)
+                    scan.check_quality(pt.text, number)
                 pages[number] = pt
             except Unreadable as exc:
                 failed[number] = str(exc)
