@@ -149,13 +149,111 @@ def redact_page(page: pymupdf.Page, boxes: list[RedactionBox], blank_images: boo
     """Remove what lies under the boxes (text, image pixels), fill them black, and set each box's
     reason code once, centred, in white on the removed text's baseline (and invisibly across the
     rest of the box, for text extractors); each box remembers where its label went."""
-    _add_redactions(page, [r for r in (pymupdf.Rect(box.rect) for box in boxes) if not r.is_empty])
+    _remove_under(page, [box.rect for box in boxes], blank_images)
+    write_labels(page, boxes)
+
+
+def _remove_under(page: pymupdf.Page, rects: list[tuple], blank_images: bool) -> None:
+    """What lies under the rectangles (and under every image, with `blank_images`) removed, the
+    rectangles filled black."""
+    _add_redactions(page, [r for r in map(pymupdf.Rect, rects) if not r.is_empty])
     if blank_images:
         for info in page.get_image_info():
             rect = pymupdf.Rect(info["bbox"]) & page.rect
             if not rect.is_empty:
                 page.add_redact_annot(rect, fill=(0, 0, 0), cross_out=False)
     _apply_black(page, pymupdf.PDF_REDACT_IMAGE_PIXELS)
+
+
+# --- the removal done in another process (a long record's pages, while this one goes on) ----------
+# A page of text and drawings only (no images, no forms, no patterns: nothing that MuPDF's
+# redaction would copy into objects of its own) comes back as two things, its new content stream
+# and its resources (which then name only objects the document had already); anything else is
+# redacted here. The worker reads the very bytes this process has (Document.tobytes keeps every
+# object's number), and says "not mine" for a page whose contents or resources read differently
+# there. Whatever is taken over, the verifier reads the saved file as always.
+_PLAIN_RESOURCES = {"Font", "ExtGState", "ColorSpace", "ProcSet"}
+
+
+def page_state(doc: pymupdf.Document, page: pymupdf.Page) -> tuple[str, str]:
+    return doc.xref_get_key(page.xref, "Contents")[1], doc.xref_get_key(page.xref, "Resources")[1]
+
+
+def remove_elsewhere(path: str, pages: list[tuple[int, list[tuple], bool, tuple[str, str]]]
+                     ) -> dict[int, tuple[str, bytes]]:
+    """In a worker: for each (page number, rectangles, blank_images, page_state as sent), the
+    page's resources and content stream after `_remove_under`, for the plain pages among them."""
+    out: dict[int, tuple[str, bytes]] = {}
+    doc = pymupdf.open(path)
+    try:
+        known = doc.xref_length()
+        for n, rects, blank, state in pages:
+            page = doc[n]
+            if page_state(doc, page) != state or page.get_images(full=True) or page.get_image_info():
+                continue
+            _remove_under(page, rects, blank)
+            kind, resources = doc.xref_get_key(page.xref, "Resources")
+            if kind != "dict" or not _plain(resources, known):
+                continue
+            out[n] = (resources, page.read_contents())
+    finally:
+        doc.close()
+    return out
+
+
+def _plain(resources: str, known: int) -> bool:
+    """Resources of text and drawings only, naming no object made after the document was read."""
+    import re
+
+    if any(int(x) >= known for x in re.findall(r"(\d+) 0 R", resources)):
+        return False
+    keys = _top_keys(resources)
+    return keys is not None and keys <= _PLAIN_RESOURCES
+
+
+def _top_keys(dict_source: str) -> set[str] | None:
+    """The keys of a PDF dictionary's source at its top level (None if it cannot be read)."""
+    import re
+
+    depth, keys = 0, set()
+    body = dict_source.strip()
+    if not (body.startswith("<<") and body.endswith(">>")):
+        return None
+    body = body[2:-2]
+    expect_key = True
+    for tok in re.finditer(r"<<|>>|\[|\]|/[^\s/<>\[\]()]+|\d+ 0 R|[^\s/<>\[\]]+", body):
+        t = tok.group(0)
+        if t in ("<<", "["):
+            depth += 1
+            continue
+        if t in (">>", "]"):
+            depth -= 1
+            if depth == 0:
+                expect_key = True
+            continue
+        if depth == 0:
+            if expect_key:
+                if not t.startswith("/"):
+                    return None
+                keys.add(t[1:])
+                expect_key = False
+            else:
+                expect_key = True
+    return keys
+
+
+def take_over(doc: pymupdf.Document, page: pymupdf.Page, resources: str, contents: bytes) -> None:
+    """The page's contents and resources as another process's `remove_elsewhere` left them."""
+    xref = doc.get_new_xref()
+    doc.update_object(xref, "<<>>")
+    doc.update_stream(xref, contents, compress=True)
+    doc.xref_set_key(page.xref, "Resources", resources)
+    doc.xref_set_key(page.xref, "Contents", f"{xref} 0 R")
+
+
+def write_labels(page: pymupdf.Page, boxes: list[RedactionBox]) -> None:
+    """Each box's reason code, once, centred, in white on the removed text's baseline (and
+    invisibly across the rest of the box); each box remembers where its label went."""
     visible = invisible = None
     for box in boxes:
         rect = pymupdf.Rect(box.rect)

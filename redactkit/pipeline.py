@@ -75,6 +75,7 @@ class RecordContext:
     looks: list = field(default_factory=list)         # second looks under way: (pages, spans, pending)
     ocr_reads: dict[int, str] = field(default_factory=dict, repr=False)   # what verification's OCR read, per scan page
     scan_source: bytes | None = field(default=None, repr=False)   # a scanned record before redaction
+    cleanups: list[Callable[[], None]] = field(default_factory=list, repr=False)   # run when the record is closed
 
     @property
     def page_count(self) -> int:
@@ -105,6 +106,8 @@ class RecordContext:
         return again
 
     def close(self) -> None:
+        while self.cleanups:
+            self.cleanups.pop()()
         if self.doc is not None:
             self.doc.close()
             self.doc = None
@@ -285,16 +288,87 @@ def redact(ctx: RecordContext) -> None:
     if any(pt.ocr for pt in ctx.pages.values()):
         # the scanned pages as they were: the verifier compares the released pixels with them
         ctx.scan_source = ctx.doc.tobytes()
+    elsewhere = _removed_elsewhere(ctx, blank)
     for n in sorted(ctx.pages):
         looked(ctx, upto=n)
         if n in ctx.withheld:
             continue
-        pt = ctx.full_page(n)
-        boxes = apply_mod.boxes_for(pt, ctx.redactions.get(n, [])) + [b for b in ctx.regions if b.page == n]
-        # a research release blanks photographs; on a scan the page is the image, so only the
-        # words found in it are blanked
-        apply_mod.redact_page(ctx.doc[n], boxes, blank_images=blank and not pt.ocr)
+        pt = ctx.pages[n]
+        boxes = elsewhere.boxes.pop(n, None)
+        if boxes is None:
+            boxes = apply_mod.boxes_for(ctx.full_page(n), ctx.redactions.get(n, [])) + \
+                [b for b in ctx.regions if b.page == n]
+        done = elsewhere.result(n)
+        if done is not None:
+            apply_mod.take_over(ctx.doc, ctx.doc[n], *done)
+            apply_mod.write_labels(ctx.doc[n], boxes)
+        else:
+            # a research release blanks photographs; on a scan the page is the image, so only the
+            # words found in it are blanked
+            apply_mod.redact_page(ctx.doc[n], boxes, blank_images=blank and not pt.ocr)
         ctx.boxes += boxes
+
+
+ELSEWHERE_MIN = 24    # pages of text: a record this long has them redacted in the worker processes
+ELSEWHERE_GROUP = 16  # pages sent together
+
+
+class _Elsewhere:
+    """The removal under a long record's boxes, done in the worker processes while this process
+    goes on (apply.remove_elsewhere: plain pages of text come back as their new contents; the
+    rest, and any page whose worker failed, is redacted here as always)."""
+
+    def __init__(self):
+        self.boxes: dict[int, list[apply_mod.RedactionBox]] = {}
+        self.waiting: dict[int, Callable[[], list]] = {}
+        self.done: dict[int, tuple[str, bytes]] = {}
+        self.path: Path | None = None
+
+    def result(self, n: int) -> tuple[str, bytes] | None:
+        wait = self.waiting.pop(n, None)
+        if wait is not None:
+            try:
+                for found in wait():
+                    self.done.update(found)
+            except Exception:     # the worker failed: these pages are redacted here
+                pass
+            for m in [m for m, w in self.waiting.items() if w is wait]:
+                del self.waiting[m]
+        return self.done.pop(n, None)
+
+    def close(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+def _removed_elsewhere(ctx: RecordContext, blank: bool) -> _Elsewhere:
+    """Start the removal of a long record's text pages in the workers: each group of pages as soon
+    as its second look is in, with its boxes (kept for the redact stage)."""
+    out = _Elsewhere()
+    spread = ctx.job.spread
+    plain = [n for n in sorted(ctx.pages) if n not in ctx.withheld and not ctx.pages[n].ocr]
+    if spread is None or len(plain) < ELSEWHERE_MIN or ctx.job.internal_dir is None:
+        return out
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix=".unredacted-", suffix=".pdf", dir=ctx.job.internal_dir)
+    out.path = Path(name)
+    ctx.cleanups.append(out.close)
+    with os.fdopen(fd, "wb") as f:
+        f.write(ctx.doc.tobytes())
+    for i in range(0, len(plain), ELSEWHERE_GROUP):
+        group = plain[i:i + ELSEWHERE_GROUP]
+        looked(ctx, upto=group[-1])
+        tasks = []
+        for n in group:
+            boxes = apply_mod.boxes_for(ctx.full_page(n), ctx.redactions.get(n, [])) + \
+                [b for b in ctx.regions if b.page == n]
+            out.boxes[n] = boxes
+            tasks.append((n, [b.rect for b in boxes], blank, apply_mod.page_state(ctx.doc, ctx.doc[n])))
+        wait = spread(apply_mod.remove_elsewhere, [(name, tasks)])
+        for n in group:
+            out.waiting[n] = wait
+    return out
 
 
 @stage("apply")

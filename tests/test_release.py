@@ -113,3 +113,56 @@ def test_foreign_names_and_layouts(cli, xray, tmp_path):
         assert got["leaked"] == [], (seed, category)
         assert got["missing"] == [], (seed, category)
         assert got["xray"] == {}
+
+
+def test_long_record_redacted_in_the_workers(tmp_path, xray):
+    """A record long enough to have its pages redacted in the worker processes (plain text pages
+    come back as their new contents; a page with a picture, a rotated page and a page with
+    nothing to redact among them): nothing of a third party is readable to any extractor, the
+    family's names and the narrative are kept, the page count and rotation stay, no page needed
+    healing, and no copy of the unredacted record is left in internal/."""
+    import os
+    import subprocess
+    import sys
+
+    import pymupdf
+    from conftest import ROOT, kept, readable, release_texts
+    from test_other_layouts import _request
+
+    req = _request(tmp_path / "req")
+    doc = pymupdf.open()
+    for i in range(30):
+        page = doc.new_page(width=612, height=792)
+        if i == 9:
+            page.insert_text((72, 100), "Page 10. The visit went well and nothing else happened.", fontsize=11)
+            continue
+        text = (f"Page {i + 1}. On March {i % 28 + 1}, 2025 the reporter Harold Vanderbilt-Oakes called about "
+                f"Mateo. The neighbour Gustavo Lindqvist (phone 203-555-01{i:02d}) said the visit went well. ")
+        page.insert_textbox(pymupdf.Rect(54, 54, 558, 400), text * 3, fontsize=10, fontname="tiro")
+        if i == 4:
+            pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 40, 40), False)
+            pix.clear_with(200)
+            page.insert_image(pymupdf.Rect(54, 500, 254, 700), pixmap=pix)
+        if i == 6:
+            page.set_rotation(90)
+    doc.save(req / "records" / "investigation" / "long_notes.pdf")
+    env = {**os.environ, "REDACTKIT_WORKERS": "2", "REDACTKIT_LOG_KEY_FILE": str(tmp_path / "k"),
+           "REDACTKIT_LEDGER": str(tmp_path / "ledger.jsonl"), "PYTHONPATH": str(ROOT)}
+    res = subprocess.run([sys.executable, "-m", "redactkit", "release", str(req), "--out", str(tmp_path / "out"), "-q"],
+                         capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    manifest = json.loads((tmp_path / "out" / "release" / "manifest.json").read_text())
+    [record] = manifest["records"]
+    assert record["status"] == "released" and record["pages"] == 30
+    assert manifest["totals"]["pages_healed"] == 0, "every page passed verification as first redacted"
+    out = pymupdf.open(tmp_path / "out" / "release" / record["output"])
+    assert [p.rotation for p in out] == [90 if i == 6 else 0 for i in range(30)]
+    assert out[4].get_images(), "the picture on page 5 is kept"
+    texts = release_texts(tmp_path / "out" / "release")
+    text = "\n".join(t for name, t in texts.items() if name.endswith(".pdf") or "(" in name)
+    for value in ("Vanderbilt-Oakes", "Lindqvist", "203-555-0100", "203-555-0129", "203-555-0106"):
+        assert not readable(value, text), value
+    for value in ("Mateo", "The visit went well", "Page 10", "Page 30"):
+        assert kept(value, text), value
+    assert xray([tmp_path / "out" / "release" / record["output"]]) == {}
+    assert not list((tmp_path / "out").rglob(".unredacted-*"))
