@@ -155,7 +155,7 @@ def release(
         # a long request detects in the worker processes: their fork server loads the model while
         # this process imports the pipeline
         from . import forkserver
-        if any(forkserver.pdf_pages(f / "records") >= forkserver.PRESTART_PAGES for f in found):
+        if any(forkserver.long_record(f / "records") for f in found):
             forkserver.prestart()
 
     from .batch import release_many

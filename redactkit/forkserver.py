@@ -20,7 +20,7 @@ import multiprocessing
 import os
 
 PRELOAD = ["redactkit.detect.warm"]
-PRESTART_PAGES = 32      # a request with this many PDF pages certainly detects in the workers
+LONG_RECORD = 8          # pages: a record this long is detected in the worker processes
 
 
 def available() -> bool:
@@ -68,12 +68,12 @@ def stop() -> None:
                 pass
 
 
-def pdf_pages(folder) -> int:
-    """How many pages the PDFs under `folder` (recursively) have, counted cheaply; stops counting
-    at PRESTART_PAGES. Unreadable files count nothing (the pipeline judges them)."""
+def long_record(folder) -> bool:
+    """Whether a PDF under `folder` (recursively) has at least LONG_RECORD pages, so that its
+    pages will be detected in the worker processes; counted cheaply (a few PDFs opened, each
+    only for its page count). Unreadable files count nothing (the pipeline judges them)."""
     from pathlib import Path
 
-    total = 0
     for path in sorted(Path(folder).rglob("*")):
         if path.suffix.lower() != ".pdf" or not path.is_file():
             continue
@@ -81,9 +81,8 @@ def pdf_pages(folder) -> int:
             import pymupdf
             pymupdf.TOOLS.mupdf_display_errors(False)
             with pymupdf.open(path) as doc:
-                total += doc.page_count
+                if doc.page_count >= LONG_RECORD:
+                    return True
         except Exception:
             continue
-        if total >= PRESTART_PAGES:
-            break
-    return total
+    return False

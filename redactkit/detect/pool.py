@@ -24,7 +24,7 @@ from functools import lru_cache
 from .. import forkserver
 from ..types import Finding, Party
 
-PARALLEL_MIN_PAGES = 8     # fewer pages than this are detected in-process
+PARALLEL_MIN_PAGES = forkserver.LONG_RECORD     # fewer pages than this are detected in-process
 CHUNK_PAGES = 16           # pages per task sent to a worker (spaCy is a fifth faster on 16 than on 6)
 _pool: ProcessPoolExecutor | None = None
 _warned = False

@@ -431,9 +431,33 @@ def ocr_outside_many(doc: pymupdf.Document, rects_by_page: dict[int, list]) -> d
     tessdata = tessdata_dir()
     if tessdata is None:
         raise Unreadable("OCR unavailable")
-    futures = {n: _pool().submit(_ocr_png, _blanked(doc[n], rects).tobytes("png"), tessdata)
-               for n, rects in rects_by_page.items()}
+    path = _file_of(doc)
+    if path is not None:      # the workers render the pages themselves, from the saved file
+        futures = {n: _pool().submit(_read_saved, path, n, rects, False, tessdata) for n, rects in rects_by_page.items()}
+    else:
+        futures = {n: _pool().submit(_ocr_png, _blanked(doc[n], rects).tobytes("png"), tessdata)
+                   for n, rects in rects_by_page.items()}
     return {n: f.result() for n, f in futures.items()}
+
+
+def _file_of(doc: pymupdf.Document) -> str | None:
+    """The file the document was opened from, unchanged since: another process may read it there."""
+    import os
+
+    name = getattr(doc, "name", "") or ""
+    return name if name and os.path.isfile(name) and not doc.is_dirty else None
+
+
+def _read_saved(path: str, n: int, rects: list, bands: bool, tessdata: str) -> str:
+    """In an OCR worker: what ocr_outside (with `bands`, ocr_bands_many) reads on page n of the
+    PDF at `path`; the page is rendered here, not in the process that asks."""
+    doc = pymupdf.open(path)
+    try:
+        page = doc[n]
+        png = _bands_png(page, rects) if bands else _blanked(page, rects).tobytes("png")
+        return "" if png is None else _ocr_png(png, tessdata)
+    finally:
+        doc.close()
 
 
 def _blanked(page: pymupdf.Page, rects: list) -> pymupdf.Pixmap:
@@ -518,6 +542,11 @@ def ocr_bands_many(doc: pymupdf.Document, rects_by_page: dict[int, list]) -> dic
     tessdata = tessdata_dir()
     if tessdata is None:
         raise Unreadable("OCR unavailable")
+    path = _file_of(doc)
+    if len(rects_by_page) > 1 and workers() > 1 and path is not None:
+        # each worker renders its pages' bands itself (the rendering costs more than their OCR)
+        futures = {n: _pool().submit(_read_saved, path, n, rects, True, tessdata) for n, rects in rects_by_page.items()}
+        return {n: f.result() for n, f in futures.items()}
     pngs = {n: _bands_png(doc[n], rects) for n, rects in rects_by_page.items()}
     todo = {n: png for n, png in pngs.items() if png is not None}
     if len(todo) <= 1 or workers() == 1:
