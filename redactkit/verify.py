@@ -451,15 +451,20 @@ def _ocr_reads(doc, pdf, expected: Expected, problems: list[Problem]) -> dict[in
     try:
         if expected.scan_source is None:
             return {**known, **scan.ocr_outside_many(doc, {n: boxes[n] + stamps[n] for n in pages})}
+        # each page's reading starts as soon as its pixels are compared: the OCR workers read the
+        # first pages while the next are compared here
+        reader = scan.Reader(doc)
         source = pdfium.PdfDocument(expected.scan_source)
         try:
-            whole = [n for n in pages if not _same_outside(pdf[n], source[n], boxes[n] + stamps[n])]
+            for n in pages:
+                if _same_outside(pdf[n], source[n], boxes[n] + stamps[n]):
+                    # the stamp blanked too where a line with boxes is read (OCR could misread its number)
+                    reader.bands(n, boxes[n] + (stamps[n] if boxes[n] else []))
+                else:
+                    reader.whole(n, boxes[n] + stamps[n])
         finally:
             source.close()
-        reads = scan.ocr_outside_many(doc, {n: boxes[n] + stamps[n] for n in whole}) if whole else {}
-        # the stamp blanked too where a line with boxes is read (OCR could misread its number)
-        bands = {n: boxes[n] + (stamps[n] if boxes[n] else []) for n in pages if n not in whole}
-        return {**known, **reads, **(scan.ocr_bands_many(doc, bands) if bands else {})}
+        return {**known, **reader.results()}
     except Exception:
         problems.extend(Problem("scan_ocr", n, "ocr", detail="the released scan cannot be read back by OCR")
                         for n in pages)

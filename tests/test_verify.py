@@ -172,13 +172,14 @@ def test_a_scan_is_verified_where_it_changed(tmp_path, monkeypatch):
     from redactkit.ingest import scan
 
     read = []
-    for name in ("ocr_bands_many", "ocr_outside_many"):
-        real = getattr(scan, name)
-        monkeypatch.setattr(scan, name, lambda doc, rects, real=real, name=name: read.append(name) or real(doc, rects))
+    for name in ("bands", "whole"):
+        real = getattr(scan.Reader, name)
+        monkeypatch.setattr(scan.Reader, name,
+                            lambda self, n, rects, real=real, name=name: read.append(name) or real(self, n, rects))
     doc, pt, red, boxes, source = _redacted_scan(tmp_path)
     save(doc, tmp_path / "ok.pdf")
     expected = Expected(1, {0: pt.text}, {0: [red]}, boxes, {0}, scan_source=source)
-    assert verify(tmp_path / "ok.pdf", expected) == [] and read == ["ocr_bands_many"]
+    assert verify(tmp_path / "ok.pdf", expected) == [] and read == ["bands"]
     # changed elsewhere: the name written again as pixels (in the letter's typeface), far from any box
     words = pymupdf.open()
     words.new_page(width=300, height=40).insert_text((10, 28), "Gustavo Lindqvist", fontsize=20, fontname="tiro")
@@ -186,7 +187,7 @@ def test_a_scan_is_verified_where_it_changed(tmp_path, monkeypatch):
     save(doc, tmp_path / "changed.pdf")
     read.clear()
     problems = verify(tmp_path / "changed.pdf", expected)
-    assert read == ["ocr_outside_many"] and ("value_readable", "ocr") in {(p.kind, p.engine) for p in problems}
+    assert read == ["whole"] and ("value_readable", "ocr") in {(p.kind, p.engine) for p in problems}
     doc, pt, red, boxes, source = _redacted_scan(tmp_path, shrink_right=0.6)
     save(doc, tmp_path / "short.pdf")
     surname = Redaction(Finding(0, 0, 9, "Lindqvist", "PERSON", 1, "roster"), "redact", "TP")
@@ -201,8 +202,8 @@ def test_a_verification_after_healing_reads_again_only_the_scans_that_changed(tm
     from redactkit.ingest import scan
 
     read = []
-    real = scan.ocr_bands_many
-    monkeypatch.setattr(scan, "ocr_bands_many", lambda doc, rects: read.append(sorted(rects)) or real(doc, rects))
+    real = scan.Reader.bands
+    monkeypatch.setattr(scan.Reader, "bands", lambda self, n, rects: read.append([n]) or real(self, n, rects))
     doc, pt, red, boxes, source = _redacted_scan(tmp_path)
     save(doc, tmp_path / "ok.pdf")
     reads: dict[int, str] = {}

@@ -440,6 +440,42 @@ def ocr_outside_many(doc: pymupdf.Document, rects_by_page: dict[int, list]) -> d
     return {n: f.result() for n, f in futures.items()}
 
 
+class Reader:
+    """What OCR reads on pages of a saved release, page by page as they are asked for: in the OCR
+    workers at once when there are several and the document is a saved file (each worker renders
+    its page itself), else all together when the results are asked for (ocr_outside_many and
+    ocr_bands_many, as before)."""
+
+    def __init__(self, doc: pymupdf.Document):
+        self.doc, self.path = doc, _file_of(doc)
+        self.tessdata = tessdata_dir()
+        if self.tessdata is None:
+            raise Unreadable("OCR unavailable")
+        self.spread = self.path is not None and workers() > 1
+        self.futures: dict[int, object] = {}
+        self.later: dict[bool, dict[int, list]] = {False: {}, True: {}}
+
+    def whole(self, n: int, rects: list) -> None:
+        self._ask(n, rects, False)
+
+    def bands(self, n: int, rects: list) -> None:
+        self._ask(n, rects, True)
+
+    def _ask(self, n: int, rects: list, bands: bool) -> None:
+        if self.spread:
+            self.futures[n] = _pool().submit(_read_saved, self.path, n, rects, bands, self.tessdata)
+        else:
+            self.later[bands][n] = rects
+
+    def results(self) -> dict[int, str]:
+        out = {n: f.result() for n, f in self.futures.items()}
+        if self.later[False]:
+            out.update(ocr_outside_many(self.doc, self.later[False]))
+        if self.later[True]:
+            out.update(ocr_bands_many(self.doc, self.later[True]))
+        return out
+
+
 def _file_of(doc: pymupdf.Document) -> str | None:
     """The file the document was opened from, unchanged since: another process may read it there."""
     import os
