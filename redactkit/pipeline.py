@@ -283,7 +283,9 @@ def planned(ctx: RecordContext) -> None:
 
 @stage("apply")
 def redact(ctx: RecordContext) -> None:
-    """True redaction, page by page: boxes built from the characters each redaction covers."""
+    """True redaction, page by page: boxes built from the characters each redaction covers. A long
+    record's plain text pages have the text under their boxes removed in the worker processes
+    (`_removed_elsewhere`); here they take the result and their labels."""
     blank = ctx.job.recipe.blank_images
     if any(pt.ocr for pt in ctx.pages.values()):
         # the scanned pages as they were: the verifier compares the released pixels with them
