@@ -353,11 +353,14 @@ def _removed_elsewhere(ctx: RecordContext, blank: bool) -> _Elsewhere:
         return out
     import tempfile
 
-    fd, name = tempfile.mkstemp(prefix=".unredacted-", suffix=".pdf", dir=ctx.job.internal_dir)
-    out.path = Path(name)
-    ctx.cleanups.append(out.close)
-    with os.fdopen(fd, "wb") as f:
-        f.write(ctx.doc.tobytes())
+    try:
+        fd, name = tempfile.mkstemp(prefix=".unredacted-", suffix=".pdf", dir=ctx.job.internal_dir)
+        out.path = Path(name)
+        ctx.cleanups.append(out.close)
+        with os.fdopen(fd, "wb") as f:
+            f.write(ctx.doc.tobytes())
+    except Exception:     # no copy for the workers (a full disk, a document MuPDF cannot write): here
+        return out
     for i in range(0, len(plain), ELSEWHERE_GROUP):
         group = plain[i:i + ELSEWHERE_GROUP]
         looked(ctx, upto=group[-1])
