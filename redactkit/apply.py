@@ -172,7 +172,7 @@ def _remove_under(page: pymupdf.Page, rects: list[tuple], blank_images: bool) ->
 # redacted here. The worker reads the very bytes this process has (Document.tobytes keeps every
 # object's number), and says "not mine" for a page whose contents or resources read differently
 # there. Whatever is taken over, the verifier reads the saved file as always.
-_PLAIN_RESOURCES = {"Font", "ExtGState", "ColorSpace", "ProcSet"}
+_NOT_PLAIN = ("XObject", "Pattern", "Shading", "Properties")   # what MuPDF's redaction copies or rewrites
 
 
 def page_state(doc: pymupdf.Document, page: pymupdf.Page) -> tuple[str, str]:
@@ -193,7 +193,7 @@ def remove_elsewhere(path: str, pages: list[tuple[int, list[tuple], bool, tuple[
                 continue
             _remove_under(page, rects, blank)
             kind, resources = doc.xref_get_key(page.xref, "Resources")
-            if kind != "dict" or not _plain(resources, known):
+            if kind != "dict" or not _plain(doc, page, resources, known):
                 continue
             out[n] = (resources, page.read_contents())
     finally:
@@ -201,45 +201,14 @@ def remove_elsewhere(path: str, pages: list[tuple[int, list[tuple], bool, tuple[
     return out
 
 
-def _plain(resources: str, known: int) -> bool:
-    """Resources of text and drawings only, naming no object made after the document was read."""
+def _plain(doc: pymupdf.Document, page: pymupdf.Page, resources: str, known: int) -> bool:
+    """Resources of text and drawings only (fonts, graphics states, colour spaces: none of the
+    resource kinds in _NOT_PLAIN), naming no object made after the document was read."""
     import re
 
     if any(int(x) >= known for x in re.findall(r"(\d+) 0 R", resources)):
         return False
-    keys = _top_keys(resources)
-    return keys is not None and keys <= _PLAIN_RESOURCES
-
-
-def _top_keys(dict_source: str) -> set[str] | None:
-    """The keys of a PDF dictionary's source at its top level (None if it cannot be read)."""
-    import re
-
-    depth, keys = 0, set()
-    body = dict_source.strip()
-    if not (body.startswith("<<") and body.endswith(">>")):
-        return None
-    body = body[2:-2]
-    expect_key = True
-    for tok in re.finditer(r"<<|>>|\[|\]|/[^\s/<>\[\]()]+|\d+ 0 R|[^\s/<>\[\]]+", body):
-        t = tok.group(0)
-        if t in ("<<", "["):
-            depth += 1
-            continue
-        if t in (">>", "]"):
-            depth -= 1
-            if depth == 0:
-                expect_key = True
-            continue
-        if depth == 0:
-            if expect_key:
-                if not t.startswith("/"):
-                    return None
-                keys.add(t[1:])
-                expect_key = False
-            else:
-                expect_key = True
-    return keys
+    return all(doc.xref_get_key(page.xref, f"Resources/{kind}")[0] == "null" for kind in _NOT_PLAIN)
 
 
 def take_over(doc: pymupdf.Document, page: pymupdf.Page, resources: str, contents: bytes) -> None:

@@ -139,11 +139,9 @@ def ocr_dpi(width: float, height: float) -> float:
     """The resolution a page of this size (points) is read at: OCR_DPI, less for a page so large
     that it would be more pixels than the pipeline's OCR ever renders (a 120-inch-wide scan at
     300 dpi took 11.7 GB)."""
-    import math
+    from .ingest.scan import dpi_within
 
-    from .ingest.scan import MAX_OCR_PIXELS
-
-    return min(float(OCR_DPI), 72 * math.sqrt(MAX_OCR_PIXELS / max(1.0, width * height)))
+    return dpi_within(width, height, float(OCR_DPI))
 
 
 def _ocr(page) -> str:

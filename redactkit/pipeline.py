@@ -298,8 +298,7 @@ def redact(ctx: RecordContext) -> None:
         pt = ctx.pages[n]
         boxes = elsewhere.boxes.pop(n, None)
         if boxes is None:
-            boxes = apply_mod.boxes_for(ctx.full_page(n), ctx.redactions.get(n, [])) + \
-                [b for b in ctx.regions if b.page == n]
+            boxes = _boxes(ctx, n)
         done = elsewhere.result(n)
         if done is not None:
             apply_mod.take_over(ctx.doc, ctx.doc[n], *done)
@@ -309,6 +308,11 @@ def redact(ctx: RecordContext) -> None:
             # words found in it are blanked
             apply_mod.redact_page(ctx.doc[n], boxes, blank_images=blank and not pt.ocr)
         ctx.boxes += boxes
+
+
+def _boxes(ctx: RecordContext, n: int) -> list[apply_mod.RedactionBox]:
+    """Page n's boxes: over the characters of its redactions, and its regions (faces, staff regions)."""
+    return apply_mod.boxes_for(ctx.full_page(n), ctx.redactions.get(n, [])) + [b for b in ctx.regions if b.page == n]
 
 
 ELSEWHERE_MIN = 24    # pages of text: a record this long has them redacted in the worker processes
@@ -366,10 +370,8 @@ def _removed_elsewhere(ctx: RecordContext, blank: bool) -> _Elsewhere:
         looked(ctx, upto=group[-1])
         tasks = []
         for n in group:
-            boxes = apply_mod.boxes_for(ctx.full_page(n), ctx.redactions.get(n, [])) + \
-                [b for b in ctx.regions if b.page == n]
-            out.boxes[n] = boxes
-            tasks.append((n, [b.rect for b in boxes], blank, apply_mod.page_state(ctx.doc, ctx.doc[n])))
+            out.boxes[n] = _boxes(ctx, n)
+            tasks.append((n, [b.rect for b in out.boxes[n]], blank, apply_mod.page_state(ctx.doc, ctx.doc[n])))
         wait = spread(apply_mod.remove_elsewhere, [(name, tasks)])
         for n in group:
             out.waiting[n] = wait

@@ -449,11 +449,13 @@ def _ocr_reads(doc, pdf, expected: Expected, problems: list[Problem]) -> dict[in
     boxes = {n: [b.rect for b in expected.boxes if b.page == n] for n in pages}
     stamps = {n: list(getattr(expected.stamps.get(n), "rects", ())) for n in pages}
     try:
-        if expected.scan_source is None:
-            return {**known, **scan.ocr_outside_many(doc, {n: boxes[n] + stamps[n] for n in pages})}
         # each page's reading starts as soon as its pixels are compared: the OCR workers read the
         # first pages while the next are compared here
-        reader = scan.Reader(doc)
+        reader = scan.Reader(doc, len(pages))
+        if expected.scan_source is None:
+            for n in pages:
+                reader.whole(n, boxes[n] + stamps[n])
+            return {**known, **reader.results()}
         source = pdfium.PdfDocument(expected.scan_source)
         try:
             for n in pages:

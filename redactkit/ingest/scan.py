@@ -131,10 +131,14 @@ def ocr_dpi(page: pymupdf.Page) -> int:
     except Exception:
         native = 0.0
     dpi = min(OCR_DPI, max(MIN_OCR_DPI, native)) if native else OCR_DPI
-    w, h = page.rect.width / 72, page.rect.height / 72
-    if w * h > 0:
-        dpi = min(dpi, (MAX_OCR_PIXELS / (w * h)) ** 0.5)
-    return max(30, int(dpi))
+    return max(30, int(dpi_within(page.rect.width, page.rect.height, dpi)))
+
+
+def dpi_within(width: float, height: float, dpi: float = OCR_DPI) -> float:
+    """`dpi`, or less for a page (`width` and `height` in points) so large that it would be more
+    than MAX_OCR_PIXELS pixels at `dpi`."""
+    area = (width / 72) * (height / 72)
+    return min(dpi, (MAX_OCR_PIXELS / area) ** 0.5) if area > 0 else dpi
 
 
 def ocr_raw_again(page: pymupdf.Page, flags: int) -> dict | None:
@@ -143,8 +147,7 @@ def ocr_raw_again(page: pymupdf.Page, flags: int) -> dict | None:
     reads better (a fax page at 150 dpi: 9 of 17 words readable; at 300 dpi it passes). None when
     that is no higher, or OCR fails (the page is then withheld as the first reading said)."""
     tessdata = tessdata_dir()
-    w, h = page.rect.width / 72, page.rect.height / 72
-    most = max(30, int(min(OCR_DPI, (MAX_OCR_PIXELS / (w * h)) ** 0.5 if w * h > 0 else OCR_DPI)))
+    most = max(30, int(dpi_within(page.rect.width, page.rect.height)))
     if tessdata is None or most <= ocr_dpi(page):
         return None
     try:
@@ -431,27 +434,23 @@ def ocr_outside_many(doc: pymupdf.Document, rects_by_page: dict[int, list]) -> d
     tessdata = tessdata_dir()
     if tessdata is None:
         raise Unreadable("OCR unavailable")
-    path = _file_of(doc)
-    if path is not None:      # the workers render the pages themselves, from the saved file
-        futures = {n: _pool().submit(_read_saved, path, n, rects, False, tessdata) for n, rects in rects_by_page.items()}
-    else:
-        futures = {n: _pool().submit(_ocr_png, _blanked(doc[n], rects).tobytes("png"), tessdata)
-                   for n, rects in rects_by_page.items()}
+    futures = {n: _pool().submit(_ocr_png, _blanked(doc[n], rects).tobytes("png"), tessdata)
+               for n, rects in rects_by_page.items()}
     return {n: f.result() for n, f in futures.items()}
 
 
 class Reader:
-    """What OCR reads on pages of a saved release, page by page as they are asked for: in the OCR
-    workers at once when there are several and the document is a saved file (each worker renders
-    its page itself), else all together when the results are asked for (ocr_outside_many and
-    ocr_bands_many, as before)."""
+    """What OCR reads on `pages` pages of a saved release, page by page as they are asked for: in
+    the OCR workers at once when there are several pages and the document is a saved file (each
+    worker renders its page itself: the rendering costs more than the OCR of a page's bands), else
+    all together when the results are asked for (ocr_outside_many and ocr_bands_many)."""
 
-    def __init__(self, doc: pymupdf.Document):
+    def __init__(self, doc: pymupdf.Document, pages: int):
         self.doc, self.path = doc, _file_of(doc)
         self.tessdata = tessdata_dir()
         if self.tessdata is None:
             raise Unreadable("OCR unavailable")
-        self.spread = self.path is not None and workers() > 1
+        self.spread = self.path is not None and workers() > 1 and pages > 1
         self.futures: dict[int, object] = {}
         self.later: dict[bool, dict[int, list]] = {False: {}, True: {}}
 
@@ -578,11 +577,6 @@ def ocr_bands_many(doc: pymupdf.Document, rects_by_page: dict[int, list]) -> dic
     tessdata = tessdata_dir()
     if tessdata is None:
         raise Unreadable("OCR unavailable")
-    path = _file_of(doc)
-    if len(rects_by_page) > 1 and workers() > 1 and path is not None:
-        # each worker renders its pages' bands itself (the rendering costs more than their OCR)
-        futures = {n: _pool().submit(_read_saved, path, n, rects, True, tessdata) for n, rects in rects_by_page.items()}
-        return {n: f.result() for n, f in futures.items()}
     pngs = {n: _bands_png(doc[n], rects) for n, rects in rects_by_page.items()}
     todo = {n: png for n, png in pngs.items() if png is not None}
     if len(todo) <= 1 or workers() == 1:
