@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import pymupdf
@@ -238,18 +239,21 @@ def stamp_page(page: pymupdf.Page, s: Settings, number: int, place: int, total: 
     rects, texts = [], []
     derot = page.derotation_matrix
     y = top
+    shape = page.new_shape()     # the page's texts committed at once (page.insert_text commits each)
     for line in lines:
         y += LINE
         baseline = y - (LINE - FONT_SIZE) / 2 - 0.2 * FONT_SIZE
         for text, x in line:
             point = pymupdf.Point(x, baseline) * derot
-            page.insert_text(point, text, fontsize=FONT_SIZE, fontname="helv", color=(0, 0, 0), rotate=page.rotation)
+            shape.insert_text(point, text, fontsize=FONT_SIZE, fontname="helv", color=(0, 0, 0), rotate=page.rotation)
             vis = pymupdf.Rect(x, baseline - FONT_SIZE * 1.0, x + _width(text), baseline + FONT_SIZE * 0.3)
             rects.append(tuple(round(v, 2) for v in (vis * derot)))
             texts.append(text)
+    shape.commit()
     return Stamp(bates, tuple(texts), tuple(rects))
 
 
+@lru_cache(maxsize=1024)     # the legend and page labels are measured again on every page
 def _width(text: str) -> float:
     return pymupdf.get_text_length(text, "helv", FONT_SIZE)
 
@@ -287,16 +291,20 @@ def _wrap(text: str, room: float) -> list[str]:
     return lines + ([cur] if cur else [])
 
 
+_INFINITE = tuple(pymupdf.INFINITE_RECT())
+
+
 def content_box(page: pymupdf.Page) -> pymupdf.Rect | None:
     """Everything drawn on the page (text, invisible text, images, drawings), in visual page
     coordinates; None for an empty page."""
-    box = pymupdf.Rect()
-    for _kind, r in page.get_bboxlog():
-        r = pymupdf.Rect(r)
-        if not (r.is_empty or r.is_infinite):
-            box |= r
-    if box.is_empty:
+    x0 = y0 = float("inf")
+    x1 = y1 = float("-inf")
+    for _kind, (a, b, c, d) in page.get_bboxlog():     # plain numbers: a Rect per entry costs more than MuPDF
+        if a < c and b < d and (a, b, c, d) != _INFINITE:
+            x0, y0, x1, y1 = min(x0, a), min(y0, b), max(x1, c), max(y1, d)
+    if x0 >= x1 or y0 >= y1:
         return None
+    box = pymupdf.Rect(x0, y0, x1, y1)
     box = (box * page.rotation_matrix if page.rotation else box) & page.rect
     return None if box.is_empty else box
 
