@@ -157,6 +157,8 @@ def release(
         from . import forkserver
         if any(forkserver.long_record(f / "records") for f in found):
             forkserver.prestart()
+            from .detect import pool
+            pool.start_soon()
 
     from .batch import release_many
     from .detect.pool import workers

@@ -28,7 +28,7 @@ from . import bates as bates_mod
 from . import dedupe as dedupe_mod
 from . import heal as heal_mod
 from . import verify as verify_mod
-from .detect.pool import trim_memory
+from .detect.pool import starting as pool_starting, trim_memory
 from .errors import RedactkitError
 from .ingest import Unreadable, too_large, unsupported_reason
 from .ingest.pdf import open_record, page_text, read_pages_each
@@ -175,6 +175,13 @@ def read_pages(ctx: RecordContext) -> None:
     """Every page's text, in chunks; each chunk goes to detection (the worker processes) while
     the next is read. A page that cannot be read is withheld alone."""
     detect_now = ctx.job.plan is None
+    waiting: list[list[tuple[str, int]]] = []     # read while the workers are being made
+
+    def send() -> None:
+        # the last few pages of a long record go to the workers too: they have the model loaded
+        ctx.pending.extend(ctx.job.detector.start_many(items, prefer_workers=True) for items in waiting)
+        waiting.clear()
+
     for start in range(0, ctx.page_count, CHUNK):
         pages, failed = read_pages_each(ctx.doc, range(start, min(start + CHUNK, ctx.page_count)))
         for n, reason in failed.items():
@@ -187,9 +194,10 @@ def read_pages(ctx: RecordContext) -> None:
             if not (pt.ocr or keep) and ctx.page_count <= PACK_BOXES:
                 ctx.packed[pt.number] = _Packed(pt)
         if detect_now and pages:
-            # the last few pages of a long record go to the workers too: they have the model loaded
-            ctx.pending.append(ctx.job.detector.start_many([(pt.text, pt.number) for pt in pages],
-                                                           prefer_workers=True))
+            waiting.append([(pt.text, pt.number) for pt in pages])
+            if not pool_starting():     # else reading goes on, and the pages go when the workers are up
+                send()
+    send()
     if not ctx.pages:
         first = ctx.withheld[min(ctx.withheld)].reason if ctx.withheld else "no page"
         ctx.withhold(first if ctx.page_count == 1 else f"no page can be read ({first})")

@@ -17,6 +17,7 @@ import atexit
 import os
 import pickle
 import sys
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
@@ -27,6 +28,7 @@ from ..types import Finding, Party
 PARALLEL_MIN_PAGES = forkserver.LONG_RECORD     # fewer pages than this are detected in-process
 CHUNK_PAGES = 16           # pages per task sent to a worker (spaCy is a fifth faster on 16 than on 6)
 _pool: ProcessPoolExecutor | None = None
+_started: threading.Event | None = None     # set once start_soon's workers exist
 _warned = False
 _exit_hook = False
 
@@ -79,6 +81,36 @@ def _at_exit() -> None:
     its finalisers use ("Exception ignored in: ... weakref_cb ... 'NoneType' object has no
     attribute 'util'", "... _ConnectionBase.__del__" on the console at exit)."""
     shutdown(wait=True)
+
+
+def start_soon() -> None:
+    """Make the worker processes in the background: a thread waits for the fork server to have
+    the engine loaded and then makes them, while this process reads the first pages (a submit
+    would wait there instead). `starting()` is true until they exist."""
+    global _started
+    if _pool is not None or workers() <= 1:
+        return
+    try:
+        pool = _get_pool()
+    except (OSError, ValueError):
+        return
+    started = _started = threading.Event()
+
+    def make() -> None:
+        try:
+            for _ in range(workers()):      # each submit makes a worker while none is idle
+                pool.submit(os.getpid)
+        except Exception:  # noqa: BLE001 - a broken or shut pool: the next real submit says so
+            pass
+        finally:
+            started.set()
+
+    threading.Thread(target=make, name="redactkit-workers", daemon=True).start()
+
+
+def starting() -> bool:
+    """Whether start_soon's workers are still being made (a submit now would wait for them)."""
+    return _started is not None and not _started.is_set()
 
 
 def running() -> bool:
