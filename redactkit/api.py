@@ -17,14 +17,13 @@ import re
 import shutil
 import socket
 import time
+import sys
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from functools import lru_cache
 from typing import Callable
-
-from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
 from . import bates as bates_mod
 from . import dedupe as dedupe_mod
@@ -239,9 +238,12 @@ class Job:
             return text
         for r in reds:
             self.redacted.setdefault(r.finding.text, r.finding)
-        results = [RecognizerResult(r.reason, r.finding.start, r.finding.end, 1.0) for r in reds]
-        operators = {r.reason: OperatorConfig("replace", {"new_value": f"[{r.reason}]"}) for r in reds}
-        return _anonymizer().anonymize(text=text, analyzer_results=results, operators=operators).text
+        spans = [(r.reason, r.finding.start, r.finding.end) for r in reds]
+        spread = self.spread
+        if spread is not None and "presidio_anonymizer" not in sys.modules:
+            # a long request's workers have Presidio loaded; this process has not (see redactkit.detect)
+            return spread(_replaced, [(text, spans)])()[0]
+        return _replaced(text, spans)
 
 
 def _same_case(values: dict[str, Finding]) -> list[str]:
@@ -257,6 +259,16 @@ def _shareable(f: Finding) -> bool:
     sentence, not a region, with at least three letters or digits."""
     return (f.start >= 0 and not f.entity.startswith("SPECIAL_") and f.entity not in {"REPORTER_CLUE", "COVERED_TEXT"}
             and sum(c.isalnum() for c in f.text) >= 3)
+
+
+def _replaced(text: str, spans: list[tuple[str, int, int]]) -> str:
+    """`text` with each (code, start, end) span replaced by "[code]", overlapping spans merged
+    (Presidio's anonymizer; importing it loads Presidio's analyzer and spaCy)."""
+    from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
+
+    results = [RecognizerResult(code, start, end, 1.0) for code, start, end in spans]
+    operators = {code: OperatorConfig("replace", {"new_value": f"[{code}]"}) for code, _, _ in spans}
+    return _anonymizer().anonymize(text=text, analyzer_results=results, operators=operators).text
 
 
 @lru_cache(maxsize=1)

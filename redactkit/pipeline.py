@@ -28,7 +28,8 @@ from . import bates as bates_mod
 from . import dedupe as dedupe_mod
 from . import heal as heal_mod
 from . import verify as verify_mod
-from .detect.pool import starting as pool_starting, trim_memory
+from .detect.pool import starting as pool_starting
+from .detect.pool import trim_memory
 from .errors import RedactkitError
 from .ingest import Unreadable, too_large, unsupported_reason
 from .ingest.pdf import open_record, page_text, read_pages_each

@@ -11,12 +11,18 @@ from typing import Callable
 
 from ..text import value_pattern
 from ..types import Finding, Party
-from .engine import BESIDE, SCORE_THRESHOLD, analyzer, recognizers
+
+# nothing here imports Presidio or spaCy: a long request's main process, whose pages are detected
+# in the worker processes, never loads them (the recognizers load where detection runs)
+from .clues import clue_stands
+from .engine import BESIDE, SCORE_THRESHOLD, analyzer
+from .engine import (
+    recognizers as configured,  # not "recognizers": the submodule of that name, once imported, takes it
+)
 from .names import NOT_NAME_WORDS as _NOT_NAME_WORDS
-from .people import STOP as _STOP
-from .recognizers import US_STATES
-from .special import clue_stands
-from .roster import IDENTIFIER_ENTITY, ROSTER_ENTITY, RosterRecognizer, attribute
+from .names import STOP as _STOP
+from .places import US_STATES
+from .roster import IDENTIFIER_ENTITY, ROSTER_ENTITY, attribute
 
 _TITLE_WORDS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "atty", "det", "officer", "sgt",
                 "judge", "nurse", "coach", "and", "or", "the", "of", "to", "with", "for"}
@@ -34,8 +40,19 @@ class Detector:
 
     def __init__(self, parties: list[Party], with_ner: bool = True):
         self.parties, self.with_ner = parties, with_ner
-        self.roster = RosterRecognizer(parties)
-        self.beside = _beside()
+        self._roster = None
+
+    @property
+    def roster(self):
+        """The roster's recognizer, made on first use (where detection runs)."""
+        if self._roster is None:
+            from .roster_recognizer import RosterRecognizer
+            self._roster = RosterRecognizer(self.parties)
+        return self._roster
+
+    @property
+    def beside(self) -> list:
+        return _beside()
 
     @property
     def engine(self):
@@ -290,13 +307,12 @@ def _refine(entity: str, value: str) -> str:
 
 @lru_cache(maxsize=1)
 def _beside():
-    return [r for r in recognizers("detect") if r.name in BESIDE]
+    return [r for r in configured("detect") if r.name in BESIDE]
 
 
 @lru_cache(maxsize=1)
 def _quick_recognizers():
-    from .engine import recognizers
-    return recognizers("verify")
+    return configured("verify")
 
 
 _NAME_DROP = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "atty", "det", "sgt", "judge", "nurse", "officer",
@@ -317,9 +333,8 @@ def name_forms(findings: list[Finding]) -> list[Finding]:
     after a title ("Mr. Rock", "Ms Rock", "Dr. Rock"...): never the bare word. ALL-CAPS forms need
     nothing of their own. Single-word findings give nothing new (find_values finds them as they
     are); forms shorter than three letters are never returned."""
-    from .contact import _typed
-    from .names import ORG_WORDS, is_first, is_word
-    from .people import STOP
+    from .names import ORG_WORDS, STOP, is_first, is_word
+    from .places import _typed
 
     def plain(w: str) -> bool:
         return len(w.replace(".", "")) >= 3 and not is_word(w) and w.lower() not in STOP \

@@ -11,6 +11,8 @@ import re
 import phonenumbers
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 
+from .places import _SUFFIXES, _TYPE_RX, _TYPE_WORDS, _typed  # noqa: F401
+
 # regions tried for numbers written without a country code, most likely first
 REGIONS = ("US", "GB", "CA", "AU", "IE", "DE", "FR", "IT", "ES", "PT", "NL", "BE", "CH", "AT", "DK", "NO", "SE",
            "FI", "IS", "EE", "HU", "PL", "CZ", "SK", "HR", "RS", "SI", "RO", "TR", "GR", "BR", "MX", "IN", "IL",
@@ -103,25 +105,9 @@ class PagerRecognizer(EntityRecognizer):
         return out
 
 
-# Street-type words of many languages, standing alone ("Rua Mestra", "Nyár köz") or ending a
-# compound ("Søndergade", "Salzachstraße", "Körsbärsvägen", "Hämeenpuisto").
-_TYPE_WORDS = (r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|court|ct|place|pl|close|crescent|mews|gardens|grove|"
-               r"terrace|row|square|sq|hill|way|walk|park|parade|bypass|boulevard|blvd|highway|hwy|circle|cir|"
-               r"rue|allée|allee|chemin|impasse|quai|cours|avenida|avenija|aveny|avenyn|avinguda|av|calle|c/|plaza|paseo|travesía|travesia|camino|"
-               r"carrer|carretera|ronda|rua|largo|praça|praca|travessa|estrada|rodovia|alameda|via|viale|piazza|"
-               r"piazzale|corso|vicolo|strada|lungomare|straße|strasse|str|gasse|weg|platz|allee|ring|damm|ufer|"
-               r"chaussee|steig|straat|laan|plein|gracht|kade|dreef|steeg|singel|vej|gade|allé|stræde|torv|vænge|"
-               r"vägen|väg|gatan|gata|gränd|torget|stig|veien|vei|gaten|tie|katu|kuja|polku|puisto|tänav|"
-               r"maantee|puiestee|tee|põik|plats|väljak|utca|utcája|útja|út|u|tér|tere|köz|körút|sor|ulica|ul|aleja|al|plac|osiedle|os|ulice|nám|náměstí|"
-               r"třída|trieda|cesta|put|trg|obala|sokak|sokağı|caddesi|cad|cd|bulvarı|mahallesi|mah|teigur|gata|"
-               r"stígur|vegur|braut|tröð")
-_SUFFIXES = (r"straße|strasse|gasse|weg|platz|allee|damm|ufer|straat|laan|plein|gracht|kade|dreef|steeg|"
-             r"singel|vej|gade|stræde|torv|vænge|vägen|väg|gatan|gata|gränd|torget|stigen|veien|vei|gate|gaten|tie|"
-             r"katu|kuja|polku|puisto|tänav|maantee|utca|teigur|stígur|vegur|braut|tröð|vest|park|sokak|sokağı|caddesi")
 _CAPW = r"[^\W\d_][\w'’.-]*"
 _NUM = r"\d{1,5}[A-Za-z]?(?:\s?[/-]\s?\d{1,4}[A-Za-z]?)?"
 _SP = r"[^\S\n]+"
-_TYPE_RX = re.compile(rf"(?i)^(?:{_TYPE_WORDS})\.?$|^[^\W\d_][\w'’-]{{3,}}(?:{_SUFFIXES})$")
 _POSTCODE = (r"(?:[A-Z]{1,2}-\s?\d{4,5}|\d{5}-\d{3}|\d{4}-\d{3}|\d{2}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}(?![a-z])|"
              r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d|\d{3,6})")
 _CITY = r"[^\W\d_][\w'’.-]*(?:[ -](?:[^\W\d_][\w'’.-]*)){0,3}"
@@ -136,12 +122,6 @@ _CUE = re.compile(r"(?i)\b(?:live[sd]?|living|reside[sd]?|residing|address(?:ed)
 
 
 _PARTICLE = {"de", "la", "del", "da", "do", "dos", "das", "di", "von", "van", "der", "den", "du", "le", "y", "i"}
-
-
-def _typed(w: str) -> bool:
-    """A street-type word; "CT" or "PA" in capitals is a state, not a court or a path."""
-    w = w.strip(".,")
-    return bool(_TYPE_RX.search(w)) and not (w.isupper() and len(w) <= 3)
 
 
 def _streetish(w: str) -> bool:

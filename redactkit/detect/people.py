@@ -19,7 +19,19 @@ from functools import lru_cache
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from .names import FIRST, FIRST_COMMON, LAST, LAST_COMMON, NOT_NAME_WORDS, ORG_WORDS, WORD, fold, is_word, name_bits
+from .names import (  # STOP: people.STOP too
+    FIRST,
+    FIRST_COMMON,
+    LAST,
+    LAST_COMMON,
+    NOT_NAME_WORDS,
+    ORG_WORDS,
+    STOP,
+    WORD,
+    fold,
+    is_word,
+    name_bits,
+)
 
 _TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
 TITLES = {"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "rev", "atty", "det", "sgt", "judge", "nurse",
@@ -94,34 +106,6 @@ _KIN = {"wife", "husband", "son", "daughter", "mother", "father", "mom", "dad", 
         "aunt", "uncle", "cousin", "grandson", "granddaughter", "grandmother", "grandfather", "friend", "neighbor",
         "neighbour", "boyfriend", "girlfriend", "partner", "fiance", "fiancee", "hcp", "proxy", "named", "name"}
 # English-looking tokens that the word list lacks but clinical and case-record prose is full of
-STOP = {
-    "pt", "pts", "abd", "abg", "abgs", "ngt", "ogt", "bilat", "tele", "sats", "dsg", "colace", "ptt", "inr", "tmax",
-    "prn", "cont", "vent", "tol", "meq", "dispo", "uo", "nsr", "rass", "tlc", "peep", "hct", "hgb", "prbc", "cxr",
-    "abx", "foley", "lasix", "vanco", "neuro", "resp", "cards", "renal", "heme", "onc", "ortho", "psych", "surg",
-    "trach", "peg", "picc", "aline", "sbp", "dbp", "map", "cvp", "etoh", "hx", "dx", "tx", "rx", "sx", "fx", "bx",
-    "cx", "ivf", "gtt", "gtts", "po", "iv", "im", "sq", "sc", "npo", "ngt", "bm", "bms", "uop", "sob", "doe",
-    "cp", "ns", "lr", "kcl", "mg", "mcg", "ml", "cc", "hr", "hrs", "bp", "rr", "sao2", "spo2", "fio2", "nc",
-    "nrb", "bipap", "cpap", "ett", "ekg", "ecg", "echo", "cath", "ct", "mri", "kub", "ua", "uc", "bcx", "ucx",
-    "wbc", "rbc", "plt", "bun", "cr", "na", "k", "cl", "co2", "glu", "ast", "alt", "ldh", "cpk", "ck", "trop",
-    "bnp", "pe", "dvt", "mi", "chf", "copd", "cad", "htn", "dm", "ckd", "esrd", "arf", "uti", "gib", "ards",
-    "mae", "perrl", "perla", "aox", "aox3", "ox3", "gcs", "ls", "bs", "ss", "fs", "dc", "d/c", "mn", "io", "tf",
-    "tfs", "lol", "oob", "ooc", "ambulated", "repleted", "wean", "weaned", "propofol", "fentanyl", "versed",
-    "ativan", "haldol", "levophed", "neo", "dopa", "dobutamine", "heparin", "lovenox", "coumadin", "insulin",
-    "lopressor", "metoprolol", "lisinopril", "zosyn", "cefepime", "flagyl", "cipro", "levo", "tylenol",
-    "morphine", "dilaudid", "oxycodone", "protonix", "pepcid", "zofran", "reglan", "senna", "duoderm", "mepilex",
-    "coccyx", "sacrum", "ecchymosis", "edema", "diurese", "diuresis", "extubate", "extubated", "intubated",
-    "sedated", "afebrile", "febrile", "tachy", "brady", "sinus", "ectopy", "pvcs", "pacs", "afib", "aflutter",
-    "sl", "tid", "bid", "qid", "qd", "qhs", "ac", "hs", "am", "pm", "ed", "er", "icu", "micu", "sicu", "ccu",
-    "csru", "nicu", "picu", "pacu", "or", "ir", "gi", "gu", "ent", "id", "ot", "pt/ot", "sw", "cm", "vna",
-    "rehab", "snf", "ltac", "hcp", "dnr", "dni", "cmo", "full", "code", "vss", "wnl", "nad", "nkda", "yo",
-    "re", "w", "c", "s", "p", "f", "m", "x", "ok", "okay", "mon", "tue", "wed", "thu", "fri", "sat", "sun",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mondays", "tuesdays",
-    "wednesdays", "thursdays", "fridays", "saturdays", "sundays", "january", "february",
-    "march", "april", "june", "july", "august", "september", "october", "november", "december", "today",
-    "tomorrow", "yesterday", "tonight", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-    "nov", "dec", "noc", "days", "nights", "conn", "gen", "stat", "stats", "sec", "secs", "mass", "calif", "penn", "wash", "fla", "tex", "ariz",
-    "colo", "mich", "minn", "wis", "okla", "ore", "tenn", "ill", "ind", "ala", "neb", "nev", "careline", "dcf", "husky", "medicaid", "aag", "lcsw", "msw", "mrn", "dob", "ssn", "ems", "ama",
-}
 _PLACE_LABELS = {"GPE", "LOC", "FAC", "ORG", "NORP", "LOCATION", "ORGANIZATION", "NRP"}
 _PARTICLES = {"da", "de", "del", "della", "di", "do", "dos", "das", "van", "von", "der", "den", "la", "le", "du",
               "ten", "ter", "bin", "ben", "al", "el", "y", "af", "zu", "st", "mac", "ó", "ní", "ap", "te"}

@@ -100,7 +100,7 @@ def start_soon() -> None:
         try:
             for _ in range(workers()):      # each submit makes a worker while none is idle
                 pool.submit(os.getpid)
-        except Exception:  # noqa: BLE001 - a broken or shut pool: the next real submit says so
+        except Exception:  # noqa: BLE001, S110 - a broken or shut pool: the next real submit says so
             pass
         finally:
             started.set()
