@@ -142,3 +142,32 @@ def test_the_pipeline_loads_no_detection_engine_until_it_detects_here():
             "print(sorted(m for m in ('spacy', 'presidio_analyzer', 'presidio_anonymizer') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_stopping_does_not_hang_on_workers_still_being_made(monkeypatch):
+    """start_soon's thread holds the pool while it waits for the fork server; if the server never
+    finishes loading, stopping gives up after STARTING_WAIT instead of waiting with it."""
+    import threading
+    import time
+
+    from redactkit.detect import pool
+
+    calls = []
+
+    class Held:
+        def shutdown(self, **kw):
+            calls.append(kw)
+
+    monkeypatch.setattr(pool, "_pool", Held())
+    monkeypatch.setattr(pool, "_started", threading.Event())     # never set: the server hangs
+    monkeypatch.setattr(pool, "STARTING_WAIT", 0.2)
+    monkeypatch.setattr(pool.forkserver, "stop", lambda: calls.append("server"))
+    t = time.monotonic()
+    pool.shutdown(wait=True)
+    assert time.monotonic() - t < 5 and calls == [] and pool._pool is None and not pool.starting()
+    done = threading.Event()
+    done.set()
+    monkeypatch.setattr(pool, "_pool", Held())
+    monkeypatch.setattr(pool, "_started", done)                   # made: stopped as always
+    pool.shutdown(wait=True)
+    assert calls == [{"wait": True, "cancel_futures": True}, "server"]

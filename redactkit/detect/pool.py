@@ -29,6 +29,7 @@ PARALLEL_MIN_PAGES = forkserver.LONG_RECORD     # fewer pages than this are dete
 CHUNK_PAGES = 16           # pages per task sent to a worker (spaCy is a fifth faster on 16 than on 6)
 _pool: ProcessPoolExecutor | None = None
 _started: threading.Event | None = None     # set once start_soon's workers exist
+STARTING_WAIT = 30.0       # seconds that stopping waits for start_soon's workers to be made
 _warned = False
 _exit_hook = False
 
@@ -132,8 +133,15 @@ def shutdown(wait: bool = False) -> None:
     """Stop the workers; with `wait`, once they are gone, the fork server they came from too (the
     next pool starts a fresh one, with the environment of its time). Without, the server ends
     when this process and the workers do."""
-    global _pool
+    global _pool, _started
+    started, _started = _started, None
     if _pool is not None:
+        if started is not None and not started.wait(timeout=STARTING_WAIT):
+            # start_soon's thread still waits for the fork server (which has not loaded in all
+            # this time) and holds the pool: its shutdown would wait as long; the workers, not
+            # made, end with this process
+            _pool = None
+            return
         _pool.shutdown(wait=wait, cancel_futures=True)
         _pool = None
     if wait:
