@@ -16,9 +16,9 @@ from ..types import Finding, Party
 # in the worker processes, never loads them (the recognizers load where detection runs)
 from .clues import clue_stands
 from .engine import BESIDE, SCORE_THRESHOLD, analyzer
-from .engine import (
-    recognizers as configured,  # not "recognizers": the submodule of that name, once imported, takes it
-)
+
+# imported as "configured": the package attribute "recognizers" is the submodule of that name once it is loaded
+from .engine import recognizers as configured
 from .names import NOT_NAME_WORDS as _NOT_NAME_WORDS
 from .names import STOP as _STOP
 from .places import US_STATES

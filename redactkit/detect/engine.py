@@ -80,9 +80,8 @@ def config() -> tuple[dict, ...]:
 
 
 def _own():
-    from .recognizers import (
-        project_recognizers,  # Presidio's classes: loaded where detection runs
-    )
+    # the project's recognizers are Presidio's classes: loaded where detection runs, not on import
+    from .recognizers import project_recognizers
     return project_recognizers()
 
 

@@ -9,6 +9,9 @@ A party's `identifiers` (request.yaml: phones, e-mails, addresses, SSN, ID numbe
 theirs) are found the same way and attributed to the party (KNOWN_IDENTIFIER); `attribute` then
 gives every other finding that lies wholly inside one the same party, so the recipe keeps or
 redacts it by the party's role: a parent receives her own phone number, not the other parent's.
+
+The recognizer itself (`RosterRecognizer`, a Presidio recognizer) is in roster_recognizer.py: this
+module's forms and helpers load without Presidio.
 """
 from __future__ import annotations
 
