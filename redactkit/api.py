@@ -17,7 +17,6 @@ import re
 import shutil
 import socket
 import time
-import sys
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -239,10 +238,9 @@ class Job:
         for r in reds:
             self.redacted.setdefault(r.finding.text, r.finding)
         spans = [(r.reason, r.finding.start, r.finding.end) for r in reds]
-        spread = self.spread
-        if spread is not None and "presidio_anonymizer" not in sys.modules:
-            # a long request's workers have Presidio loaded; this process has not (see redactkit.detect)
-            return spread(_replaced, [(text, spans)])()[0]
+        if self.spread is not None:
+            # a long request's workers have Presidio loaded, and this process need not (see redactkit.detect)
+            return self.spread(_replaced, [(text, spans)])()[0]
         return _replaced(text, spans)
 
 

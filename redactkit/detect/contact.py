@@ -11,7 +11,7 @@ import re
 import phonenumbers
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 
-from .places import _SUFFIXES, _TYPE_RX, _TYPE_WORDS, _typed  # noqa: F401
+from .places import _typed
 
 # regions tried for numbers written without a country code, most likely first
 REGIONS = ("US", "GB", "CA", "AU", "IE", "DE", "FR", "IT", "ES", "PT", "NL", "BE", "CH", "AT", "DK", "NO", "SE",

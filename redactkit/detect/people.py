@@ -19,19 +19,8 @@ from functools import lru_cache
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from .names import (  # STOP: people.STOP too
-    FIRST,
-    FIRST_COMMON,
-    LAST,
-    LAST_COMMON,
-    NOT_NAME_WORDS,
-    ORG_WORDS,
-    STOP,
-    WORD,
-    fold,
-    is_word,
-    name_bits,
-)
+from .names import (FIRST, FIRST_COMMON, LAST, LAST_COMMON, NOT_NAME_WORDS, ORG_WORDS, STOP, WORD, fold, is_word,
+                    name_bits)
 
 _TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
 TITLES = {"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "rev", "atty", "det", "sgt", "judge", "nurse",

@@ -9,14 +9,9 @@ from __future__ import annotations
 import re
 
 from faker.providers.address.en_US import Provider as _Address
-from presidio_analyzer import (
-    EntityRecognizer,
-    Pattern,
-    PatternRecognizer,
-    RecognizerResult,
-)
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
-from .places import US_STATE_ABBR, US_STATES  # noqa: F401 (recognizers.US_STATES)
+from .places import US_STATE_ABBR
 
 _STREET_SUFFIXES = sorted(set(_Address.street_suffixes) | {
     "St", "Ave", "Rd", "Dr", "Ln", "Blvd", "Ct", "Pl", "Ter", "Cir", "Hwy", "Pkwy", "Sq", "Trl",
@@ -29,14 +24,9 @@ _STATE = "(?:" + "|".join(US_STATE_ABBR) + "|" + "|".join(re.escape(s) for s in 
 _ZIP = r"\d{5}(?:-\d{4})?"
 _DIR = r"(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?[^\S\n]+)?"
 
-from .contact import (  # noqa: E402
-    IntlAddressRecognizer,
-    IntlPhoneRecognizer,
-    PagerRecognizer,
-    PostcodeRecognizer,
-    TownRecognizer,
-)
-from .names import NOT_NAME_WORDS, ORG_WORDS, first_names, fold, last_names  # noqa: E402
+from .names import ORG_WORDS, NOT_NAME_WORDS, first_names, fold, last_names  # noqa: E402
+from .contact import (IntlAddressRecognizer, IntlPhoneRecognizer, PagerRecognizer, PostcodeRecognizer,  # noqa: E402
+                      TownRecognizer)
 from .people import PopulationNameRecognizer  # noqa: E402
 from .special import ReporterClueRecognizer, SpecialCategoryRecognizer  # noqa: E402
 

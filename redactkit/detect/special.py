@@ -12,14 +12,7 @@ import re
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from .clues import (  # noqa: F401
-    _FAMILY_OBJECT,
-    _REPORT_VERB,
-    _REPORTER,
-    _ROLE_NOUN,
-    _TO_AGENCY,
-    clue_stands,
-)
+from .clues import _REPORT_VERB, _REPORTER, _ROLE_NOUN
 
 # Per category: terms specific enough to mark a passage on their own, and terms that need a
 # treatment or testing word in the same sentence ("HIV" alone may be an awareness week).
