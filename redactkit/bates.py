@@ -206,16 +206,35 @@ def summary(job, outcomes: list) -> dict:
 # --- the stage -------------------------------------------------------------------------------
 
 def stamp(ctx: RecordContext) -> None:
-    """Number every page of the record (slip sheets too) and draw each page's stamp."""
+    """Number every page of the record (slip sheets too) and draw each page's stamp. Pages that
+    the redact stage finished early (`stamp_early`) have theirs already."""
     num = numbering(ctx.job)
-    num.settle()
-    first = num.next
+    first = _first(ctx, num)
     total = ctx.page_count
     for n in range(total):
-        ctx.stamps[n] = stamp_page(ctx.doc[n], num.settings, first + n, n + 1, total)
+        if n not in ctx.stamps:
+            ctx.stamps[n] = stamp_page(ctx.doc[n], num.settings, first + n, n + 1, total)
         num.stamped.add(ctx.stamps[n].bates)
     num.assigned.append((ctx, first))
     num.next = first + total
+
+
+def stamp_early(ctx: RecordContext, n: int) -> None:
+    """Stamp page n now, in the redact stage, while the worker processes still remove the text
+    of the record's later pages: a page of text whose redaction is done is not drawn on again
+    before the stamp stage (slip sheets and text layers are for other pages). Its number is the
+    one that stage gives it: the numbers are taken there, in the same order."""
+    num = numbering(ctx.job)
+    ctx.stamps[n] = stamp_page(ctx.doc[n], num.settings, _first(ctx, num) + n, n + 1, ctx.page_count)
+
+
+def _first(ctx: RecordContext, num: Numbering) -> int:
+    """The record's first number: the next one free when it is first asked for (a record
+    released before it that was then withheld has given its numbers back)."""
+    if ctx.bates_first is None:
+        num.settle()
+        ctx.bates_first = num.next
+    return ctx.bates_first
 
 
 stamp.phase = "apply"

@@ -72,6 +72,7 @@ class RecordContext:
     outcome: RecordOutcome | None = None
     pending: list[Callable[[], list[list[Finding]]]] = field(default_factory=list)   # detection under way
     stamps: dict[int, bates_mod.Stamp] = field(default_factory=dict)     # each page's Bates stamp
+    bates_first: int | None = None                    # the record's first Bates number, once taken
     packed: dict[int, _Packed] = field(default_factory=dict, repr=False)   # boxes of pages read, packed
     looks: list = field(default_factory=list)         # second looks under way: (pages, spans, pending)
     ocr_reads: dict[int, str] = field(default_factory=dict, repr=False)   # what verification's OCR read, per scan page
@@ -312,6 +313,7 @@ def redact(ctx: RecordContext) -> None:
         if done is not None:
             apply_mod.take_over(ctx.doc, ctx.doc[n], *done)
             apply_mod.write_labels(ctx.doc[n], boxes)
+            bates_mod.stamp_early(ctx, n)     # while the workers remove the next pages' text
         else:
             # a research release blanks photographs; on a scan the page is the image, so only the
             # words found in it are blanked
