@@ -425,7 +425,7 @@ def _package(job: Job, outcomes: list[RecordOutcome], sources: list[Record], rev
     names = dict(zip(paths, labels))
     case_id = labels[-1] if request.case.id else None
     rows = exemptions_mod.rows(job, outcomes, names)
-    log = exemptions_mod.write(job.release_dir, request.request_id, rows, recipe.reasons)
+    log = exemptions_mod.write(job.release_dir, request.request_id, rows, recipe.reasons, job.spread)
     wrong = exemptions_mod.check(job.release_dir, rows, recipe.reasons, request.request_id,
                                  lambda text: _carries_redacted(job, text))
     if wrong:

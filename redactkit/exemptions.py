@@ -120,15 +120,16 @@ def rows(job, outcomes, names: dict[str, str]) -> list[Row]:
     return out
 
 
-def write(release_dir: Path, request_id: str, rows_: list[Row], reasons: dict) -> dict:
-    """exemption_log.csv and exemption_log.pdf; returns what the manifest says of them."""
+def write(release_dir: Path, request_id: str, rows_: list[Row], reasons: dict, spread=None) -> dict:
+    """exemption_log.csv and exemption_log.pdf; returns what the manifest says of them. With
+    `spread` (the worker processes), a long log's parts are laid out there side by side."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(COLUMNS)
     for r in rows_:
         w.writerow(r.as_list())
     (release_dir / CSV_NAME).write_text(buf.getvalue(), encoding="utf-8")
-    (release_dir / PDF_NAME).write_bytes(_pdf(request_id, rows_, reasons))
+    (release_dir / PDF_NAME).write_bytes(_pdf(request_id, rows_, reasons, spread))
     boxes = [r for r in rows_ if not r.in_full]
     return {"pdf": PDF_NAME, "csv": CSV_NAME, "redactions": len(boxes),
             "pages_withheld": sum(r.in_full == "page" for r in rows_),
@@ -154,7 +155,7 @@ PART_ROWS = 1000      # rows per layout (MuPDF's Story): a whole long log laid o
                      # (4,280 rows: 0.9-1.0 s in parts of 2,000, 0.4-0.5 s in parts of 1,000, on the same 90 pages)
 
 
-def _pdf(request_id: str, rows_: list[Row], reasons: dict) -> bytes:
+def _pdf(request_id: str, rows_: list[Row], reasons: dict, spread=None) -> bytes:
     from .package import html_pdf
 
     e = html.escape
@@ -192,7 +193,7 @@ def _pdf(request_id: str, rows_: list[Row], reasons: dict) -> bytes:
     body.append("<h2>Reason codes</h2><table><tr><th>Code</th><th>Information withheld</th><th>Legal basis</th></tr>")
     body += [f"<tr><td><b>{e(c)}</b></td><td>{e(v.label)}</td><td>{e(v.basis)}</td></tr>" for c, v in reasons.items()]
     body.append("</table>")
-    return html_pdf(["".join(part) for part in parts + [body]], _CSS)
+    return html_pdf(["".join(part) for part in parts + [body]], _CSS, spread=spread)
 
 
 def fixed_words(reasons: dict, request_id: str) -> set[str]:

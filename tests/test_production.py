@@ -94,6 +94,35 @@ def test_exemption_log_rows_match_the_boxes_one_to_one(released):
     assert all(b in pdf for b in per_page)
 
 
+def test_a_long_exemption_log_laid_out_in_parts_elsewhere_reads_as_one(tmp_path):
+    """A log longer than one layout part, laid out part by part in other processes (here: called
+    one after the other) and joined: every row's Bates number in order, on as many pages as one
+    layout in this process gives."""
+    from types import SimpleNamespace
+
+    from redactkit import exemptions
+
+    reasons = {"TP": SimpleNamespace(label="Third-party identifying information", basis="C.G.S. 17a-28(b)")}
+    total = exemptions.PART_ROWS * 2 + 500
+    rows = [exemptions.Row(f"T-{n // 20 + 1:06d}", "T-001.pdf", n // 20 + 1, "TP", "Third-party", "name",
+                           "C.G.S. 17a-28(b)", record_range="T-000001 - T-000126") for n in range(total)]
+    called = []
+
+    def spread(fn, tasks):
+        called.append(len(tasks))
+        return lambda: [fn(*t) for t in tasks]
+
+    (tmp_path / "here").mkdir()
+    (tmp_path / "apart").mkdir()
+    exemptions.write(tmp_path / "here", "T", rows, reasons)
+    exemptions.write(tmp_path / "apart", "T", rows, reasons, spread=spread)
+    assert called == [3]
+    here, apart = (_pdftotext(tmp_path / d / exemptions.PDF_NAME) for d in ("here", "apart"))
+    assert re.findall(r"T-\d{6}", apart) == re.findall(r"T-\d{6}", here)
+    assert len(re.findall(r"T-\d{6}", apart)) >= total
+    assert apart.count("\f") == here.count("\f")
+
+
 def test_scanned_pages_are_searchable_without_the_redacted_words(released):
     out, m = released
     expected = json.loads((SAMPLES / "expected" / f"{RID}.json").read_text())
