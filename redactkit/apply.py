@@ -198,6 +198,9 @@ def remove_elsewhere(path: str, pages: list[tuple[int, list[tuple], bool, tuple[
             out[n] = (resources, page.read_contents())
     finally:
         doc.close()
+    # the verifier reads the saved record in these processes next: its modules (PDFium, qpdf) are
+    # loaded now, while this process would wait for the record to be saved (0.1-0.2 s a worker)
+    from . import verify  # noqa: F401
     return out
 
 
