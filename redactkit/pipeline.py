@@ -207,10 +207,6 @@ def read_pages(ctx: RecordContext) -> None:
 
 @stage("detect")
 def detect(ctx: RecordContext) -> None:
-    if ctx.pending:
-        # while the workers detect: the name tables that the request's shared values need
-        from .detect import names
-        names.load()
     for pending in ctx.pending:
         for found in pending():
             if found:

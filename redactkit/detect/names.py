@@ -64,6 +64,13 @@ def english_words() -> frozenset[str]:
         return frozenset(sys.intern(w) for w in f.read().split())
 
 
+def same_case(values: dict) -> list[str]:
+    """Of the values found (text -> Finding), the names of one word that are also English words
+    ("Rock", "Hope"): found elsewhere only as written, capitalised (the same word in lower case
+    is the word)."""
+    return [t for t, f in values.items() if f.entity == "PERSON" and len(t.split()) == 1 and is_word(t)]
+
+
 @lru_cache(maxsize=65536)
 def is_word(token: str) -> bool:
     return fold(token).lower().replace("’", "'") in english_words()
