@@ -70,7 +70,7 @@ class ValueIndex:
     def __init__(self, values, same_case=()):
         """`same_case`: values matched only as written or in capitals (a name that is also a word:
         "Rock" and "ROCK" are found, "rock" is not)."""
-        self.by_first: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...] | None]]] = {}
+        self.by_first: dict[str, list[tuple[list[str], str, tuple[str, ...] | None]]] = {}
         same_case = set(same_case)
         seen = set()
         for v in values:
@@ -79,7 +79,7 @@ class ValueIndex:
             if not tokens or tokens in seen:
                 continue
             seen.add(tokens)
-            self.by_first.setdefault(tokens[0], []).append((tokens, v, raw if v in same_case else None))
+            self.by_first.setdefault(tokens[0], []).append((list(tokens), v, raw if v in same_case else None))
         for entries in self.by_first.values():
             entries.sort(key=lambda e: -len(e[0]))
 
@@ -92,14 +92,16 @@ class ValueIndex:
         if not self.by_first:
             return
         words = [(m.start(), m.end(), _key(m.group(0))) for m in _TOKEN.finditer(text)]
+        keys = [w[2] for w in words]
         i = 0
         while i < len(words):
-            entries = self.by_first.get(words[i][2])
+            entries = self.by_first.get(keys[i])
             hit = None
             if entries:
                 for tokens, value, raw in entries:
                     n = len(tokens)
-                    if i + n <= len(words) and all(words[i + k][2] == tokens[k] for k in range(1, n)) and (
+                    # the value's words from here (one comparison of lists: a short slice at the end differs)
+                    if (n == 1 or keys[i:i + n] == tokens) and (
                             raw is None or all(unicodedata.normalize("NFKC", text[words[i + k][0]:words[i + k][1]])
                                                in (raw[k], raw[k].upper()) for k in range(n))):
                         hit = (n, value)
