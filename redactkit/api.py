@@ -204,11 +204,11 @@ class Job:
         known = {**own, **self.shared}
         return ValueIndex(known, self._elsewhere(same_case, known)), known
 
-    def _elsewhere(self, fn, arg):
-        """fn(arg), in a detection worker when they run: the name tables it reads are loaded there
-        already, and this process would load them (about half a second of CPU) while the workers
-        detect on both cores."""
-        return self.spread(fn, [(arg,)])()[0] if self.spread is not None else fn(arg)
+    def _elsewhere(self, fn, *args):
+        """fn(*args), in a detection worker when they run: what fn reads (the name tables,
+        Presidio's anonymizer) is loaded there already, and this process need not load it (the
+        name tables: about half a second of CPU, taken from the workers while they detect)."""
+        return self.spread(fn, [args])()[0] if self.spread is not None else fn(*args)
 
     def decide_text(self, text: str, page: int = 0) -> list[Redaction]:
         return [self.decide(f) for f in self.detector.detect(text, page)]
@@ -244,11 +244,8 @@ class Job:
             return text
         for r in reds:
             self.redacted.setdefault(r.finding.text, r.finding)
-        spans = [(r.reason, r.finding.start, r.finding.end) for r in reds]
-        if self.spread is not None:
-            # a long request's workers have Presidio loaded, and this process need not (see redactkit.detect)
-            return self.spread(_replaced, [(text, spans)])()[0]
-        return _replaced(text, spans)
+        # a long request's workers have Presidio loaded, and this process need not (see redactkit.detect)
+        return self._elsewhere(_replaced, text, [(r.reason, r.finding.start, r.finding.end) for r in reds])
 
 
 def _shareable(f: Finding) -> bool:

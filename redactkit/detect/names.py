@@ -51,12 +51,6 @@ def _bits_of(fb: str, lb: str, word: str) -> int:
 FIRST_COMMON, FIRST, LAST_COMMON, LAST, WORD = 1, 2, 4, 8, 16
 
 
-def load() -> None:
-    """Load the tables now (a process that waits for others can do it meanwhile)."""
-    _table()
-    english_words()
-
-
 @lru_cache(maxsize=1)
 def english_words() -> frozenset[str]:
     """Common English words (SCOWL's lower-case entries, accent-folded)."""
