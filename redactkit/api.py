@@ -350,7 +350,10 @@ def _records(job: Job, records: list[Record], progress: Progress | None) -> list
     steps = 2 * len(contexts)
     for i, ctx in enumerate(contexts):
         _tick(progress, f"reading record {i + 1} of {len(contexts)}", i, steps)
-        (planned_record if job.plan is not None else propose_record)(ctx)
+        if job.plan is not None:
+            planned_record(ctx)
+        else:
+            propose_record(ctx, bates_mod.stamp_ahead)    # stamps drawn while the workers detect
     dedupe_mod.same_text(contexts)
     if job.plan is None:
         job.share(contexts)

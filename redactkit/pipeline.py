@@ -1,6 +1,6 @@
 """The pipeline a record flows through: named stages over a per-record context.
 
-    propose_record   screen, open_document, read_pages, detect
+    propose_record   screen, open_document, read_pages, [stamp_ahead], detect
       (then, for the whole request: a value redacted anywhere is found everywhere; api.Job.share)
     release_record   [duplicate], decide, second_look, redact, slip_sheets, text_layer, stamp, sanitise,
                      save, verify, heal, remember
@@ -71,6 +71,7 @@ class RecordContext:
     output: Path | None = None
     outcome: RecordOutcome | None = None
     pending: list[Callable[[], list[list[Finding]]]] = field(default_factory=list)   # detection under way
+    unsent: list[list[tuple[str, int]]] = field(default_factory=list, repr=False)   # pages read while the workers start
     stamps: dict[int, bates_mod.Stamp] = field(default_factory=dict)     # each page's Bates stamp
     bates_first: int | None = None                    # the record's first Bates number, once taken
     packed: dict[int, _Packed] = field(default_factory=dict, repr=False)   # boxes of pages read, packed
@@ -177,13 +178,6 @@ def read_pages(ctx: RecordContext) -> None:
     """Every page's text, in chunks; each chunk goes to detection (the worker processes) while
     the next is read. A page that cannot be read is withheld alone."""
     detect_now = ctx.job.plan is None
-    waiting: list[list[tuple[str, int]]] = []     # read while the workers are being made
-
-    def send() -> None:
-        # the last few pages of a long record go to the workers too: they have the model loaded
-        ctx.pending.extend(ctx.job.detector.start_many(items, prefer_workers=True) for items in waiting)
-        waiting.clear()
-
     for start in range(0, ctx.page_count, CHUNK):
         pages, failed = read_pages_each(ctx.doc, range(start, min(start + CHUNK, ctx.page_count)))
         for n, reason in failed.items():
@@ -196,17 +190,27 @@ def read_pages(ctx: RecordContext) -> None:
             if not (pt.ocr or keep) and ctx.page_count <= PACK_BOXES:
                 ctx.packed[pt.number] = _Packed(pt)
         if detect_now and pages:
-            waiting.append([(pt.text, pt.number) for pt in pages])
+            ctx.unsent.append([(pt.text, pt.number) for pt in pages])
             if not pool_starting():     # else reading goes on, and the pages go when the workers are up
-                send()
-    send()
+                send_pages(ctx)
+    if not pool_starting():
+        send_pages(ctx)
     if not ctx.pages:
         first = ctx.withheld[min(ctx.withheld)].reason if ctx.withheld else "no page"
         ctx.withhold(first if ctx.page_count == 1 else f"no page can be read ({first})")
 
 
+def send_pages(ctx: RecordContext) -> None:
+    """The pages read and not yet sent, to detection (the worker processes, once they are up:
+    sending waits for them). The last few pages of a long record go to the workers too: they have
+    the model loaded."""
+    ctx.pending.extend(ctx.job.detector.start_many(items, prefer_workers=True) for items in ctx.unsent)
+    ctx.unsent.clear()
+
+
 @stage("detect")
 def detect(ctx: RecordContext) -> None:
+    send_pages(ctx)
     for pending in ctx.pending:
         for found in pending():
             if found:
@@ -388,6 +392,7 @@ def _removed_elsewhere(ctx: RecordContext, blank: bool) -> _Elsewhere:
 @stage("apply")
 def slip_sheets(ctx: RecordContext) -> None:
     for n in sorted(ctx.withheld):
+        ctx.stamps.pop(n, None)     # the stamp goes with the page; the slip sheet is stamped next
         apply_mod.slip_sheet(ctx.doc, n, heal_mod.slip_text(ctx, ctx.withheld[n]))
 
 
@@ -449,8 +454,9 @@ def remember(ctx: RecordContext) -> None:
 
 # --- the ways through ----------------------------------------------------------------------------
 
-def propose_record(ctx: RecordContext) -> None:
-    run(ctx, screen, dedupe_mod.same_bytes, open_document, read_pages, detect)
+def propose_record(ctx: RecordContext, *meanwhile: Stage) -> None:
+    """`meanwhile`: stages that run while the worker processes detect (a release's stamps)."""
+    run(ctx, screen, dedupe_mod.same_bytes, open_document, read_pages, *meanwhile, detect)
 
 
 def planned_record(ctx: RecordContext) -> None:

@@ -159,8 +159,8 @@ def test_long_record_redacted_in_the_workers(tmp_path, xray):
     out = pymupdf.open(tmp_path / "out" / "release" / record["output"])
     assert [p.rotation for p in out] == [90 if i == 6 else 0 for i in range(30)]
     assert out[4].get_images(), "the picture on page 5 is kept"
-    # each page carries its own Bates number (a page finished in the redact stage is stamped there),
-    # as PDFium reads it
+    # each page carries its own Bates number, once (the pages are stamped while the workers detect,
+    # and no later stage stamps them again), as PDFium reads it
     import pypdfium2
 
     prod = manifest["production"]
