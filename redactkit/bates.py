@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import pymupdf
 
@@ -154,9 +154,8 @@ def mask(job, text: str) -> str:
 
 
 def finish(job, outcomes: list) -> list:
-    """After every record: each released record's Bates range into its outcome and into its
-    entries of the internal log (the Bates number of each entry's page); a duplicate points to
-    its first place's range."""
+    """After every record: each released record's Bates range into its outcome; a duplicate
+    points to its first place's range. (The internal log's entries have theirs: `log_numbers`.)"""
     from dataclasses import replace
 
     num = numbering(job)
@@ -168,31 +167,20 @@ def finish(job, outcomes: list) -> list:
         elif o.status == "duplicate" and o.duplicate_of in ranges:
             o = replace(o, bates=ranges[o.duplicate_of][:2])
         out.append(o)
-    _number_log(job, num, ranges)
     return out
 
 
-def _number_log(job, num, ranges: dict) -> None:
-    """The Bates number of each entry's page into the internal redaction log, which the records
-    wrote as they were released (read and written a line at a time, replaced whole)."""
-    import json
-    import os
-
-    from .pipeline import REDACTION_LOG
-
-    path = job.internal_dir / REDACTION_LOG if getattr(job, "internal_dir", None) else None
-    if not ranges or path is None or not path.exists():
-        return
-    tmp = path.with_name(path.name + ".bates")
-    with path.open(encoding="utf-8") as src, tmp.open("w", encoding="utf-8") as dst:
-        for line in src:
-            entry = json.loads(line)
-            first = ranges.get(entry.get("record"))
-            if first is not None and entry.get("page"):
-                entry["bates"] = num.settings.number(first[2] + entry["page"] - 1)
-                entry["bates_range"] = f"{first[0]} - {first[1]}"
-            dst.write(json.dumps(entry) + "\n")
-    os.replace(tmp, path)
+def log_numbers(ctx: RecordContext) -> Callable[[int], dict]:
+    """For a record being released: the Bates number of a page (1-based) and the record's range,
+    as its entries of the internal redaction log carry them ({} if it has no numbers)."""
+    num = numbering(ctx.job)
+    first = next((f for c, f in num.assigned if c is ctx), None)
+    pages = ctx.job.page_counts.get(ctx.record.relpath, 0)     # as saved (the document is closed)
+    if first is None or not pages:
+        return lambda page: {}
+    s = num.settings
+    span = f"{s.number(first)} - {s.number(first + pages - 1)}"
+    return lambda page: {"bates": s.number(first + page - 1), "bates_range": span}
 
 
 def summary(job, outcomes: list) -> dict:

@@ -432,6 +432,7 @@ def remember(ctx: RecordContext) -> None:
     for b in ctx.boxes:
         for r in b.covers:
             boxes_of.setdefault(id(r), []).append(b.rect)
+    numbers = bates_mod.log_numbers(ctx)
     # the internal redaction log is written as the records are remembered, not kept in memory
     with (job.internal_dir / REDACTION_LOG).open("a", encoding="utf-8") as log:
         for n, reds in ctx.redactions.items():
@@ -445,7 +446,7 @@ def remember(ctx: RecordContext) -> None:
                 elif r.finding.entity.startswith("SPECIAL_"):
                     job.released_special.add(r.finding.entity)
                 for box in boxes_of.get(id(r), [None]):
-                    log.write(json.dumps(log_entry(job.key, rec.relpath, r, box)) + "\n")
+                    log.write(json.dumps(log_entry(job.key, rec.relpath, r, box) | numbers(r.finding.page + 1)) + "\n")
     withheld = [ctx.withheld[n] for n in sorted(ctx.withheld)]
     ctx.outcome = RecordOutcome(rec, "released", output_name=ctx.output.name, output_sha256=sha256_file(ctx.output),
                                 pages=job.page_counts[rec.relpath], redaction_counts=counts,
