@@ -239,15 +239,14 @@ def write_labels(page: pymupdf.Page, boxes: list[RedactionBox]) -> None:
         _show(visible, (centre, baseline), box.reason, size)
         # the code again, invisibly, across the rest of the box: a text extractor then reads the
         # line as one line ("... (SSN PI PI PI , cell ...") and not as two columns split by a gap
+        # (each run of codes one string: "PI PI PI" sets each code where a call per code would)
         invisible = invisible or pymupdf.TextWriter(page.rect, color=(1, 1, 1))
-        x = rect.x0
-        while x + width <= centre - (unit - width):
-            _show(invisible, (x, baseline), box.reason, size)
-            x += unit
-        x = centre + unit
-        while x + width <= rect.x1:
-            _show(invisible, (x, baseline), box.reason, size)
-            x += unit
+        for start, end in ((rect.x0, centre - (unit - width)), (centre + unit, rect.x1)):
+            x, codes = start, 0
+            while x + width <= end:
+                x, codes = x + unit, codes + 1
+            if codes:
+                _show(invisible, (start, baseline), " ".join([box.reason] * codes), size)
         box.label, box.label_rect = box.reason, (rect.x0, baseline - 0.9 * size, rect.x1, baseline + 0.3 * size)
     if visible is not None:   # one text object per page: far faster than a call per label
         visible.write_text(page)
