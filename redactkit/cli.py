@@ -2,6 +2,7 @@
 summary, and exits with the codes defined in redactkit.errors."""
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from contextlib import contextmanager
@@ -163,6 +164,9 @@ def release(
     from .batch import release_many
     from .detect.pool import workers
 
+    # what is imported stays out of the garbage collector's full passes, which would otherwise
+    # walk it again and again while the pages are read (0.3 s of this process on 225 pages)
+    gc.freeze()
     jobs = jobs or (workers() if len(found) > 1 else 1)
     unit = "requests" if dask or (jobs > 1 and len(found) > 1) else "records"
     with _progress(not (quiet or as_json), unit) as progress:
