@@ -354,9 +354,11 @@ _INFO_KEYS = ("Author", "Title", "Subject", "Keywords", "Creator", "Producer", "
 
 
 def sanitise(doc: pymupdf.Document) -> None:
-    """Remove everything but page content."""
+    """Remove everything but page content. (Every page's content streams are cleaned and
+    sanitised when the release is saved: `save`'s clean=True is MuPDF's do_clean and do_sanitize,
+    the filter scrub's clean_pages would run on each page first.)"""
     try:
-        doc.scrub(attached_files=True, clean_pages=True, embedded_files=True, hidden_text=False, javascript=True,
+        doc.scrub(attached_files=True, clean_pages=False, embedded_files=True, hidden_text=False, javascript=True,
                   metadata=True, redactions=True, redact_images=0, remove_links=True, reset_fields=True,
                   reset_responses=True, thumbnails=True, xml_metadata=True)
     except Exception:
