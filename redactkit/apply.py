@@ -198,10 +198,14 @@ def remove_elsewhere(path: str, pages: list[tuple[int, list[tuple], bool, tuple[
             out[n] = (resources, page.read_contents())
     finally:
         doc.close()
-    # the verifier reads the saved record in these processes next: its modules (PDFium, qpdf) are
-    # loaded now, while this process would wait for the record to be saved (0.1-0.2 s a worker)
-    from . import verify  # noqa: F401
     return out
+
+
+def load_verifier() -> None:
+    """In a worker, after the removals: the verifier reads the saved record in these processes
+    next, and its modules (PDFium, qpdf) load while the record is being saved (0.1-0.3 s a
+    worker), not at the end of a removal that this process waits for."""
+    from . import verify  # noqa: F401
 
 
 def _plain(doc: pymupdf.Document, page: pymupdf.Page, resources: str, known: int) -> bool:
