@@ -5,7 +5,30 @@ left to the workers, which load the engine again and report it (detection then r
 process, or the model is reported missing there)."""
 import gc
 
+
+def _spacy_without_its_command_line() -> None:
+    """spaCy's package imports its command line (spacy.cli: typer, requests and every command,
+    a third of `import spacy`, about 0.28 s here) for one name, `spacy.info`. The workers use no
+    command of spaCy's, and must never run one (`download` least of all: nothing is fetched at run
+    time), so the server imports spaCy with an empty command-line package in its place; the
+    workers are copies of it."""
+    import sys
+    import types
+
+    if "spacy" in sys.modules or "spacy.cli" in sys.modules:
+        return
+    cli, info = types.ModuleType("spacy.cli"), types.ModuleType("spacy.cli.info")
+    cli.__path__ = []            # a package with nothing in it: any other spacy.cli.* import fails
+
+    def unavailable(*args, **kwargs):
+        raise RuntimeError("spaCy's command line is not loaded in redactkit's detection workers")
+    info.info = cli.info = unavailable
+    cli.download = unavailable
+    sys.modules["spacy.cli"], sys.modules["spacy.cli.info"] = cli, info
+
+
 try:
+    _spacy_without_its_command_line()
     from . import Detector
     from .engine import analyzer
     from .names import _table, english_words
