@@ -186,3 +186,21 @@ def test_recognizers_are_configuration(tmp_path, monkeypatch):
     finally:
         monkeypatch.delenv("REDACTKIT_RECIPES")
         engine.config.cache_clear()
+
+
+def test_the_name_table_is_sorted_as_its_lookup_needs():
+    """name_bits finds a token by bisection in the shipped table's rows: they must be sorted, one
+    row per token, each with its three flags. (Unsorted, names would silently go unfound.)"""
+    from redactkit.detect.names import FIRST, FIRST_COMMON, LAST, LAST_COMMON, WORD, _table, name_bits
+
+    rows = _table()
+    assert len(rows) > 300_000
+    tokens = [r.rsplit("\t", 3)[0] for r in rows]
+    assert all(a < b for a, b in zip(tokens, tokens[1:])), "names.tsv.gz is not sorted by token"
+    assert all(r.count("\t") == 3 for r in rows)
+    # a first name and surname in any case and accent; a common word flagged as a word; no name
+    assert name_bits("Maria") & (FIRST | FIRST_COMMON) and name_bits("MARIA") == name_bits("maria")
+    assert name_bits("Kowalski") & (LAST | LAST_COMMON)
+    assert name_bits("Zsófia") == name_bits("zsofia") != 0
+    assert name_bits("Grace") & WORD
+    assert name_bits("Xqzvw") == 0 and name_bits("") == 0
