@@ -425,10 +425,8 @@ def _package(job: Job, outcomes: list[RecordOutcome], sources: list[Record], rev
     case_id = labels[-1] if request.case.id else None
     rows = exemptions_mod.rows(job, outcomes, names)
     log = exemptions_mod.write(job.release_dir, request.request_id, rows, recipe.reasons, job.spread)
-    wrong = exemptions_mod.check(job.release_dir, rows, recipe.reasons, request.request_id,
-                                 lambda text: _carries_redacted(job, text))
-    if wrong:
-        raise RedactkitError(f"internal error: {wrong}; nothing was released")
+    # the log is read back while the manifest is written; nothing goes out unless its check passes
+    reading = exemptions_mod.read_back(job.release_dir, job.spread)
     log["sha256"] = {n: sha256_file(job.release_dir / n) for n in (log["pdf"], log["csv"])}
     m = manifest(request, recipe, outcomes, names, case_id,
                  {e: recipe.special_notices[e] for e in sorted(job.released_special) if e in recipe.special_notices},
@@ -446,6 +444,10 @@ def _package(job: Job, outcomes: list[RecordOutcome], sources: list[Record], rev
                 "exit_code": int(_verdict(outcomes)[0]),
                 "requester_hmac": keyed_hash(job.key, request.requester.name), "review": review_note},
                job.internal_dir / "sources.json")
+    wrong = exemptions_mod.check(job.release_dir, rows, recipe.reasons, request.request_id,
+                                 lambda text: _carries_redacted(job, text), reading())
+    if wrong:
+        raise RedactkitError(f"internal error: {wrong}; nothing was released")
     return m
 
 

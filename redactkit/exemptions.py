@@ -206,11 +206,33 @@ def fixed_words(reasons: dict, request_id: str) -> set[str]:
     return {w.casefold() for w in re.findall(r"[^\W_]+", text)}
 
 
+def pdf_text(path: str) -> str:
+    """The text of the log's PDF as PDFium reads it, page after page (`check` reads it so; with
+    the worker processes running, in one of them while the manifest is written)."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(path)
+    try:
+        return "\n".join(p.get_textpage().get_text_range() for p in pdf)
+    finally:
+        pdf.close()
+
+
+def read_back(release_dir: Path, spread=None) -> Callable[[], str]:
+    """Start reading the log's PDF (`pdf_text`); the result waits for it."""
+    path = str(release_dir / PDF_NAME)
+    if spread is None:
+        return lambda: pdf_text(path)
+    wait = spread(pdf_text, [(path,)])
+    return lambda: wait()[0]
+
+
 def check(release_dir: Path, rows_: list[Row], reasons: dict, request_id: str,
-          carries: Callable[[str], bool]) -> str | None:
+          carries: Callable[[str], bool], text: str | None = None) -> str | None:
     """Read both files back: the CSV's fields that come from the records (record labels,
     reasons), and every word of the PDF outside the log's fixed wording, must carry no redacted
-    value. Returns what is wrong (never the value), or None."""
+    value. Returns what is wrong (never the value), or None. `text`: the PDF's text as `read_back`
+    read it (else it is read here)."""
     with (release_dir / CSV_NAME).open(encoding="utf-8", newline="") as fh:
         read = list(csv.reader(fh))
     if read[0] != COLUMNS or len(read) - 1 != len(rows_):
@@ -218,13 +240,8 @@ def check(release_dir: Path, rows_: list[Row], reasons: dict, request_id: str,
     derived = "\n".join(f"{FILE_EXTENSION.sub('', row[1])}\n{row[8]}" for row in read[1:])
     if carries(derived):
         return "the exemption log (CSV) would carry a redacted value"
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(str(release_dir / PDF_NAME))
-    try:
-        text = "\n".join(p.get_textpage().get_text_range() for p in pdf)
-    finally:
-        pdf.close()
+    if text is None:
+        text = pdf_text(str(release_dir / PDF_NAME))
     vocab = fixed_words(reasons, request_id)
     text = FILE_EXTENSION.sub("", text)
     # the Bates numbers are the production's own (its prefix is checked where it is set)

@@ -169,6 +169,33 @@ def test_released_files_are_numbered_one_after_another(released):
     assert sorted(p.name for p in (out / "release").glob(f"{RID}-*.pdf")) == names
 
 
+def test_an_exemption_log_that_would_carry_a_redacted_value_stops_the_release(cli, tmp_path, monkeypatch):
+    """The log's PDF is read back (in a worker, while the manifest is written) and checked before
+    anything goes out: a log whose text would carry a redacted value leaves no release, and the
+    check sees the log's own text, read back from the file."""
+    from redactkit import exemptions
+    from test_other_layouts import _request
+
+    req = _request(tmp_path / "req")
+    doc = pymupdf.open()
+    doc.new_page().insert_textbox(pymupdf.Rect(72, 72, 540, 300), "The neighbour Gustavo Lindqvist called "
+                                  "about Mateo on Tuesday.", fontsize=11)
+    doc.save(req / "records" / "investigation" / "a_letter.pdf")
+    read = []
+    real = exemptions.pdf_text
+
+    def leaky(path):     # the log as read back, with a redacted name in it
+        text = real(path)
+        read.append(text)
+        return text + "\nGustavo Lindqvist"
+
+    monkeypatch.setattr(exemptions, "pdf_text", leaky)
+    code, output = cli("release", req, "--out", tmp_path / "out", "-q")
+    assert code != 0 and "exemption log (PDF) would carry a redacted value" in output, output
+    assert len(read) == 1 and re.search(r"T-1-\d{6}", read[0]), "the log's own text, its Bates numbers in it"
+    assert not (tmp_path / "out" / "release").exists()
+
+
 def test_a_duplicate_or_a_withheld_record_takes_no_file_number(cli, tmp_path):
     from test_other_layouts import _request
 

@@ -171,13 +171,13 @@ def submit_quick(parties: list[Party], with_ner: bool, items: list[tuple[str, in
 
 def spread(fn, tasks: list[tuple]):
     """fn(*task) for every task, in the worker processes when they are running; returns a callable
-    that waits for the results, in order. Tasks that cannot be sent to another process (something
-    in them cannot be pickled), or whose worker died, run in this process instead: none is skipped.
+    that waits for the results, in order. Tasks that cannot be sent to another process (fn or
+    something in them cannot be pickled), or whose worker died, run in this process instead: none is skipped.
     An error raised by fn is raised to the caller, wherever fn ran."""
     futures = None
     if _pool is not None and workers() > 1 and tasks:
         try:
-            for t in tasks:
+            for t in (fn, *tasks):
                 pickle.dumps(t)
             futures = [_pool.submit(_trimmed, fn, *t) for t in tasks]
         except BrokenProcessPool:
