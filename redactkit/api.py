@@ -35,7 +35,8 @@ from .detect.names import same_case
 from .errors import ExitCode, InvalidRequest, OutputExists, PlanRefused, RedactkitError, UsageError
 from .ingest import Unreadable, discover, expand, max_bytes
 from .package import cover_sheet, keyed_hash, log_key, manifest, sha256_file, totals, write_json
-from .pipeline import REDACTION_LOG, RecordContext, planned_record, propose_record, release_record, review_record
+from .pipeline import (REDACTION_LOG, RecordContext, planned_record, propose_record, release_record, review_record,
+                       stamp_ahead)
 from .plan import Recipe, SecondLook, admit, consented, roster
 from .request import Request, check_out, load_request
 from .text import FILE_EXTENSION, ValueIndex, norm, value_pattern
@@ -353,7 +354,7 @@ def _records(job: Job, records: list[Record], progress: Progress | None) -> list
         if job.plan is not None:
             planned_record(ctx)
         else:
-            propose_record(ctx, bates_mod.stamp_ahead)    # stamps drawn while the workers detect
+            propose_record(ctx, stamp_ahead)    # stamps drawn while the workers detect
     dedupe_mod.same_text(contexts)
     if job.plan is None:
         job.share(contexts)

@@ -208,36 +208,14 @@ def stamp(ctx: RecordContext) -> None:
 
 
 def stamp_early(ctx: RecordContext, n: int) -> None:
-    """Stamp page n now, in the redact stage, while the worker processes still remove the text
-    of the record's later pages: a page of text whose redaction is done is not drawn on again
-    before the stamp stage (slip sheets and text layers are for other pages). Its number is the
-    one that stage gives it: the numbers are taken there, in the same order."""
+    """Stamp page n before the stamp stage, once: while the worker processes detect the record
+    (pipeline.stamp_ahead), or in the redact stage while they remove the text of its later pages
+    (a page of text whose redaction is done is not drawn on again before the stamp stage: slip
+    sheets and text layers are for other pages). Its number is the one that stage gives it: the
+    numbers are taken there, in the same order."""
     if n not in ctx.stamps:
         num = numbering(ctx.job)
         ctx.stamps[n] = stamp_page(ctx.doc[n], num.settings, _first(ctx, num) + n, n + 1, ctx.page_count)
-
-
-def stamp_ahead(ctx: RecordContext) -> None:
-    """While the worker processes start and detect a long record, stamp its pages of text: this
-    process would only wait for them (the stamps were a fifth of its redact stage on the ordinary
-    benchmark file). The pages read while the workers started are sent as soon as they are up. Only for the request's first record, whose numbers are the production's
-    first whatever the other records turn out to be, and only for pages whose characters are kept
-    as read (a page read again later must read as it did when detected). A stamp goes where
-    nothing is drawn on the page, so no box reaches it. Slip sheets and scans are stamped in the
-    stamp stage, as always."""
-    from .detect import pool
-    from .pipeline import send_pages
-
-    if ctx.index != 1 or ctx.doc is None or not (ctx.pending or ctx.unsent) or not pool.running():
-        return
-    for n, pt in sorted(ctx.pages.items()):
-        if ctx.unsent and not pool.starting():
-            send_pages(ctx)     # the workers are up: the pages read while they started go now
-        if not pt.ocr and n not in ctx.withheld and (pt.boxes or n in ctx.packed):
-            stamp_early(ctx, n)
-
-
-stamp_ahead.phase = "apply"
 
 
 def _first(ctx: RecordContext, num: Numbering) -> int:

@@ -208,6 +208,27 @@ def send_pages(ctx: RecordContext) -> None:
     ctx.unsent.clear()
 
 
+@stage("apply")
+def stamp_ahead(ctx: RecordContext) -> None:
+    """A release's Bates stamps, drawn on a long record's pages of text while the worker processes
+    start and detect it: this process would only wait for them (the stamps were a fifth of its
+    redact stage on the ordinary benchmark file). The pages read while the workers started go to
+    them as soon as they are up. Only for the request's first record, whose numbers are the
+    production's first whatever the other records turn out to be, and only for pages whose
+    characters are kept as read (a page read again later must read as it did when detected). A
+    stamp goes where nothing is drawn on the page, so no box reaches it; slip sheets and scans are
+    stamped in the stamp stage, as always."""
+    from .detect import pool
+
+    if ctx.index != 1 or ctx.doc is None or not (ctx.pending or ctx.unsent) or not pool.running():
+        return
+    for n, pt in sorted(ctx.pages.items()):
+        if ctx.unsent and not pool_starting():
+            send_pages(ctx)
+        if not pt.ocr and n not in ctx.withheld and (pt.boxes or n in ctx.packed):
+            bates_mod.stamp_early(ctx, n)
+
+
 @stage("detect")
 def detect(ctx: RecordContext) -> None:
     send_pages(ctx)
@@ -246,7 +267,8 @@ def second_look(ctx: RecordContext) -> None:
     The first pass starts here for every page, CHUNK pages a group (in the worker processes when
     they are running); each group's results are taken, and its further passes made, when the
     first of its pages is needed (`looked`): the redaction of the first pages then goes on while
-    the workers look at the next ones."""
+    the workers look at the next ones. (A long record whose text is removed in the workers takes
+    them all in first: see `_removed_elsewhere`.)"""
     pages = sorted(ctx.pages)
     for i in range(0, len(pages), CHUNK):
         group = pages[i:i + CHUNK]

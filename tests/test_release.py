@@ -178,3 +178,47 @@ def test_long_record_redacted_in_the_workers(tmp_path, xray):
         assert kept(value, text), value
     assert xray([tmp_path / "out" / "release" / record["output"]]) == {}
     assert not list((tmp_path / "out").rglob(".unredacted-*"))
+
+
+def test_a_long_first_record_stamped_while_detected_and_the_next_numbered_after_it(tmp_path):
+    """The first record of a request, long enough for the workers, is stamped while they detect;
+    the record after it is stamped in its stamp stage: every page carries one Bates number, the
+    second record's numbers follow the first's without a gap, and the manifest says so."""
+    import os
+    import subprocess
+    import sys
+
+    import pymupdf
+    import pypdfium2
+    from conftest import ROOT
+    from test_other_layouts import _request
+
+    req = _request(tmp_path / "req")
+    for name, pages in (("a_long_notes.pdf", 26), ("b_short_note.pdf", 2)):
+        doc = pymupdf.open()
+        for i in range(pages):
+            doc.new_page().insert_textbox(pymupdf.Rect(54, 54, 558, 300), f"{name} page {i + 1}. The neighbour "
+                                          f"Gustavo Lindqvist (phone 203-555-01{i:02d}) called about Mateo.", fontsize=10)
+        doc.save(req / "records" / "investigation" / name)
+    env = {**os.environ, "REDACTKIT_WORKERS": "2", "REDACTKIT_LOG_KEY_FILE": str(tmp_path / "k"),
+           "REDACTKIT_LEDGER": str(tmp_path / "ledger.jsonl"), "PYTHONPATH": str(ROOT)}
+    res = subprocess.run([sys.executable, "-m", "redactkit", "release", str(req), "--out", str(tmp_path / "out"), "-q"],
+                         capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    manifest = json.loads((tmp_path / "out" / "release" / "manifest.json").read_text())
+    prod = manifest["production"]
+    number = lambda k: f"{prod['prefix']}{prod['start'] + k:0{prod['digits']}d}"     # noqa: E731
+    seen = []
+    for record in manifest["records"]:
+        pdf = pypdfium2.PdfDocument(str(tmp_path / "out" / "release" / record["output"]))
+        for page in pdf:
+            seen.append(re.findall(re.escape(prod["prefix"]) + r"\d{%d}" % prod["digits"],
+                                   page.get_textpage().get_text_range()))
+        pdf.close()
+    assert seen == [[number(k)] for k in range(28)]
+    assert [r["bates"] for r in manifest["records"]] == [{"first": number(0), "last": number(25)},
+                                                        {"first": number(26), "last": number(27)}]
+    log = [json.loads(line) for line in (tmp_path / "out" / "internal" / "redaction_log.jsonl").open()]
+    assert {(e["record"].rsplit("/", 1)[1], e["page"], e["bates"]) for e in log} == \
+        {("a_long_notes.pdf", p, number(p - 1)) for p in range(1, 27)} | \
+        {("b_short_note.pdf", p, number(25 + p)) for p in (1, 2)}

@@ -50,7 +50,7 @@ def _bits_of(fb: str, lb: str, word: str) -> int:
 
 
 # a row's flags as written after its token, and their bits
-_FLAGS = {f"{fb}\t{lb}\t{w}": _bits_of(fb, lb, w) for fb in "012" for lb in "012" for w in "01"}
+_ROW_BITS = {f"{fb}\t{lb}\t{w}": _bits_of(fb, lb, w) for fb in "012" for lb in "012" for w in "01"}
 
 
 FIRST_COMMON, FIRST, LAST_COMMON, LAST, WORD = 1, 2, 4, 8, 16
@@ -81,7 +81,7 @@ def name_bits(token: str) -> int:
     key = fold(token).lower().replace("’", "'") + "\t"
     rows = _table()
     i = bisect_left(rows, key)
-    return _FLAGS.get(rows[i][len(key):], 0) if i < len(rows) and rows[i].startswith(key) else 0
+    return _ROW_BITS.get(rows[i][len(key):], 0) if i < len(rows) and rows[i].startswith(key) else 0
 
 
 def is_first(token: str) -> bool:
