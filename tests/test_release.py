@@ -122,12 +122,8 @@ def test_long_record_redacted_in_the_workers(tmp_path, xray):
     nothing to redact among them): nothing of a third party is readable to any extractor, the
     family's names and the narrative are kept, the page count and rotation stay, no page needed
     healing, and no copy of the unredacted record is left in internal/."""
-    import os
-    import subprocess
-    import sys
-
     import pymupdf
-    from conftest import ROOT, kept, readable, release_texts
+    from conftest import kept, readable, release_texts
     from test_other_layouts import _request
 
     req = _request(tmp_path / "req")
@@ -147,12 +143,7 @@ def test_long_record_redacted_in_the_workers(tmp_path, xray):
         if i == 6:
             page.set_rotation(90)
     doc.save(req / "records" / "investigation" / "long_notes.pdf")
-    env = {**os.environ, "REDACTKIT_WORKERS": "2", "REDACTKIT_LOG_KEY_FILE": str(tmp_path / "k"),
-           "REDACTKIT_LEDGER": str(tmp_path / "ledger.jsonl"), "PYTHONPATH": str(ROOT)}
-    res = subprocess.run([sys.executable, "-m", "redactkit", "release", str(req), "--out", str(tmp_path / "out"), "-q"],
-                         capture_output=True, text=True, env=env, timeout=600, check=False)
-    assert res.returncode == 0, res.stdout + res.stderr
-    manifest = json.loads((tmp_path / "out" / "release" / "manifest.json").read_text())
+    manifest = _released_with_workers(req, tmp_path / "out")
     [record] = manifest["records"]
     assert record["status"] == "released" and record["pages"] == 30
     assert manifest["totals"]["pages_healed"] == 0, "every page passed verification as first redacted"
@@ -184,13 +175,8 @@ def test_a_long_first_record_stamped_while_detected_and_the_next_numbered_after_
     """The first record of a request, long enough for the workers, is stamped while they detect;
     the record after it is stamped in its stamp stage: every page carries one Bates number, the
     second record's numbers follow the first's without a gap, and the manifest says so."""
-    import os
-    import subprocess
-    import sys
-
     import pymupdf
     import pypdfium2
-    from conftest import ROOT
     from test_other_layouts import _request
 
     req = _request(tmp_path / "req")
@@ -200,12 +186,7 @@ def test_a_long_first_record_stamped_while_detected_and_the_next_numbered_after_
             doc.new_page().insert_textbox(pymupdf.Rect(54, 54, 558, 300), f"{name} page {i + 1}. The neighbour "
                                           f"Gustavo Lindqvist (phone 203-555-01{i:02d}) called about Mateo.", fontsize=10)
         doc.save(req / "records" / "investigation" / name)
-    env = {**os.environ, "REDACTKIT_WORKERS": "2", "REDACTKIT_LOG_KEY_FILE": str(tmp_path / "k"),
-           "REDACTKIT_LEDGER": str(tmp_path / "ledger.jsonl"), "PYTHONPATH": str(ROOT)}
-    res = subprocess.run([sys.executable, "-m", "redactkit", "release", str(req), "--out", str(tmp_path / "out"), "-q"],
-                         capture_output=True, text=True, env=env, timeout=600, check=False)
-    assert res.returncode == 0, res.stdout + res.stderr
-    manifest = json.loads((tmp_path / "out" / "release" / "manifest.json").read_text())
+    manifest = _released_with_workers(req, tmp_path / "out")
     prod = manifest["production"]
     number = lambda k: f"{prod['prefix']}{prod['start'] + k:0{prod['digits']}d}"     # noqa: E731
     seen = []
@@ -222,3 +203,20 @@ def test_a_long_first_record_stamped_while_detected_and_the_next_numbered_after_
     assert {(e["record"].rsplit("/", 1)[1], e["page"], e["bates"]) for e in log} == \
         {("a_long_notes.pdf", p, number(p - 1)) for p in range(1, 27)} | \
         {("b_short_note.pdf", p, number(25 + p)) for p in (1, 2)}
+
+
+def _released_with_workers(req, out):
+    """`redactkit release REQ --out OUT` in a process of its own with two detection workers (and
+    their fork server); the manifest it wrote."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {**os.environ, "REDACTKIT_WORKERS": "2", "REDACTKIT_LOG_KEY_FILE": str(out.parent / "k"),
+           "REDACTKIT_LEDGER": str(out.parent / "ledger.jsonl"), "PYTHONPATH": str(ROOT)}
+    res = subprocess.run([sys.executable, "-m", "redactkit", "release", str(req), "--out", str(out), "-q"],
+                         capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    return json.loads((out / "release" / "manifest.json").read_text())
