@@ -246,9 +246,10 @@ def check(release_dir: Path, rows_: list[Row], reasons: dict, request_id: str,
     text = FILE_EXTENSION.sub("", text)
     # the Bates numbers are the production's own (its prefix is checked where it is set)
     own = {r.bates for r in rows_} | {n for r in rows_ for n in r.record_range.split(" - ")}
+    words = re.findall(r"\S+", text)
     fixed = {w: w in own or all(t.casefold() in vocab for t in re.findall(r"[^\W_]+", w))
-             for w in set(re.findall(r"\S+", text))}     # each word judged once: the rows repeat them
-    rest = " ".join(w for w in re.findall(r"\S+", text) if not fixed[w])
+             for w in set(words)}     # each word judged once: the rows repeat them
+    rest = " ".join(w for w in words if not fixed[w])
     if carries(rest):
         return "the exemption log (PDF) would carry a redacted value"
     return None

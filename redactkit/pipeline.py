@@ -28,6 +28,7 @@ from . import bates as bates_mod
 from . import dedupe as dedupe_mod
 from . import heal as heal_mod
 from . import verify as verify_mod
+from .detect.pool import running as pool_running
 from .detect.pool import starting as pool_starting
 from .detect.pool import trim_memory, workers
 from .errors import RedactkitError
@@ -193,8 +194,6 @@ def read_pages(ctx: RecordContext) -> None:
             ctx.unsent.append([(pt.text, pt.number) for pt in pages])
             if not pool_starting():     # else reading goes on, and the pages go when the workers are up
                 send_pages(ctx)
-    if not pool_starting():
-        send_pages(ctx)
     if not ctx.pages:
         first = ctx.withheld[min(ctx.withheld)].reason if ctx.withheld else "no page"
         ctx.withhold(first if ctx.page_count == 1 else f"no page can be read ({first})")
@@ -218,9 +217,7 @@ def stamp_ahead(ctx: RecordContext) -> None:
     characters are kept as read (a page read again later must read as it did when detected). A
     stamp goes where nothing is drawn on the page, so no box reaches it; slip sheets and scans are
     stamped in the stamp stage, as always."""
-    from .detect import pool
-
-    if ctx.index != 1 or ctx.doc is None or not (ctx.pending or ctx.unsent) or not pool.running():
+    if ctx.index != 1 or ctx.doc is None or not (ctx.pending or ctx.unsent) or not pool_running():
         return
     for n, pt in sorted(ctx.pages.items()):
         if ctx.unsent and not pool_starting():
