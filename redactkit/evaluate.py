@@ -7,8 +7,9 @@ when it overlaps a labelled identifier. A sentence with no labelled identifier i
 nothing in it is redacted.
 
 The corpora ship with the package (redactkit/evaldata/), so `redactkit eval` works after a plain
-`pip install`; `benchmarks/eval/` holds the scripts that made them. Their values come from
-sources that share no list with the detector (see CORPORA).
+`pip install`; `benchmarks/eval/` holds the scripts that made them. The values of `general` and
+`clinical` come from sources that share no list with the detector; those of `case_records` come
+from Faker, whose US states and street suffixes the detector uses (see CORPORA).
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ CORPORA: dict[str, tuple[str, str]] = {
     "clinical": ("clinical.jsonl", "ICU nursing-note lines with surrogate PHI (mimesis names and towns, "
                  "hand-written hospitals, wards, dates, pagers); own templates and clean lines"),
     "case_records": ("case_records.jsonl", "case-record and general sentences, values from Faker (10 locales); "
-                     "own templates"),
+                     "own templates. Not independent: the detector's US states and street suffixes are Faker's"),
 }
 # detector entity -> corpus type, for per-type precision
 TYPE_OF = {"PERSON": "NAME", "ADDRESS": "STREET_ADDRESS", "ZIP": "ZIP", "PHONE_NUMBER": "PHONE",

@@ -206,7 +206,8 @@ def _at_every_word(rx: re.Pattern, text: str):
 
 
 class GazetteerNameRecognizer(EntityRecognizer):
-    """Person names from title + name, and first + last name pairs from US name lists (Census via Faker)."""
+    """Person names from title + name, and first + last name pairs from the population name table
+    (names.py: names-dataset)."""
 
     _title = re.compile(rf"\b{_TITLES}\.?\s+(?:[A-Z]\.\s*)?(?P<name>{_CAP}(?:\s+{_CAP})?)")
     _pair = re.compile(rf"\b(?P<first>{_CAP})(?:\s+[A-Z]\.?)?(?:\s+{_CAP})?{_PARTICLES}\s+(?P<last>{_CAP})\b")
